@@ -1,0 +1,104 @@
+#pragma once
+// The HTTP server plumbing every HTTP route of the appliance runs on (Boost.Beast, one
+// io_context): a Router of exact and prefix routes, and a Server with limits on header size,
+// body size, idle time and connection count.
+//
+// Handlers run on the io_context's thread and return a complete Response. HEAD is answered by
+// the GET route with the body left out.
+//
+// Lifetime: the Router and the Metrics given to a Server must outlive the io_context.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/file_range_body.h"
+#include "common/metrics.h"
+#include "common/result.h"
+
+namespace slipway::http {
+
+namespace bhttp = boost::beast::http;
+
+using Request = bhttp::request<bhttp::string_body>;
+using StringResponse = bhttp::response<bhttp::string_body>;
+using FileResponse = bhttp::response<FileRangeBody>;
+using Response = std::variant<StringResponse, FileResponse>;
+
+struct RequestContext {
+  const Request& request;
+  std::string path;                          // percent-decoded, without the query string
+  std::map<std::string, std::string> query;  // decoded query parameters
+  std::string_view rest;                     // prefix routes: what follows the prefix
+  boost::asio::ip::address remote;
+};
+
+using Handler = std::function<Response(const RequestContext&)>;
+
+StringResponse make_response(const Request& req, bhttp::status status, std::string body,
+                             std::string_view content_type);
+StringResponse json_response(const Request& req, bhttp::status status, std::string body);
+// A JSON body {"error": message}.
+StringResponse error_response(const Request& req, bhttp::status status, std::string_view message);
+
+class Router {
+ public:
+  void add(bhttp::verb method, std::string path, Handler handler);
+  // Matches every path that starts with `prefix`; `prefix` must end with '/'.
+  void add_prefix(bhttp::verb method, std::string prefix, Handler handler);
+
+  // Runs the matching handler: 404 for an unknown path, 405 (with Allow) for a known path and
+  // another method, 400 for a malformed target. Never throws: a handler that throws gives a 500.
+  Response dispatch(const Request& req, const boost::asio::ip::address& remote) const;
+
+ private:
+  struct Route {
+    bhttp::verb method;
+    std::string path;
+    bool prefix;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+struct Limits {
+  size_t header_limit = 8 * 1024;
+  size_t body_limit = 1024 * 1024;
+  std::chrono::seconds idle_timeout{30};
+  size_t max_connections = 1024;
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, const Router& router, Limits limits, Metrics& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts accepting; errors (address in use, no such address) come back as values.
+  Status listen(const boost::asio::ip::tcp::endpoint& endpoint);
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  void stop();
+
+ private:
+  class Session;
+  struct Shared;
+  void accept();
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<Shared> shared_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+};
+
+}  // namespace slipway::http

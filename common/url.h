@@ -1,0 +1,22 @@
+#pragma once
+// URL pieces that HTTP handlers need: percent-decoding and query strings.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace slipway::url {
+
+// Decodes %XX escapes (and '+' as space when `plus_is_space`). nullopt on a malformed escape or
+// an encoded NUL byte.
+std::optional<std::string> decode(std::string_view text, bool plus_is_space = false);
+
+// Encodes everything but unreserved characters (RFC 3986 section 2.3).
+std::string encode(std::string_view text);
+
+// "a=1&b=x%20y" -> {a: "1", b: "x y"}. A key given twice keeps its last value. nullopt on a
+// malformed escape.
+std::optional<std::map<std::string, std::string>> parse_query(std::string_view query);
+
+}  // namespace slipway::url

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that Slipway's build, tests and virtual lab need.
+# Only packages that are missing are installed, so a second run costs a second.
+# Usage: scripts/deps.sh [build|test|all]   (default: all)
+set -euo pipefail
+
+build_pkgs=(
+  cmake ninja-build g++ pkg-config clang-format
+  libboost1.81-dev libyaml-cpp-dev libsqlite3-dev libarchive-dev libssl-dev
+  libcurl4-openssl-dev libpcap-dev libzstd-dev libspdlog-dev libcli11-dev
+  nlohmann-json3-dev libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev
+)
+# What the tests, the runtime image and the virtual lab use at run time.
+test_pkgs=(
+  iproute2 curl jq sqlite3 cpio gzip kmod
+  isc-dhcp-client udhcpc tftp-hpa
+  qemu-system-x86 qemu-utils ipxe-qemu ipxe ovmf busybox-static
+)
+
+case "${1:-all}" in
+  build) wanted=("${build_pkgs[@]}") ;;
+  test | all) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${wanted[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "deps: missing packages: ${missing[*]}; run this script as root (or with sudo)" >&2
+  exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"
