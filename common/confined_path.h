@@ -7,6 +7,7 @@
 // root, as TFTP clients and URLs use it.
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 #include "common/result.h"
@@ -23,6 +24,21 @@ class ConfinedRoot {
 
   // The canonical path of a regular file inside the root, or an error saying why not.
   Result<std::filesystem::path> resolve(std::string_view requested) const;
+
+  // The same, with the kind of refusal, for protocols that answer each kind differently.
+  enum class Refusal {
+    kNone,
+    kMalformed,   // empty, too long, NUL, backslash, '..': the request itself is bad
+    kEscapes,     // resolves (through a symlink) outside the root
+    kNotFound,    // nothing there
+    kNotRegular,  // a folder, device, FIFO or socket
+  };
+  struct Lookup {
+    std::filesystem::path path;  // set when refusal == kNone
+    Refusal refusal = Refusal::kNone;
+    std::string reason;
+  };
+  Lookup lookup(std::string_view requested) const;
 
   static constexpr size_t kMaxPathLength = 1024;
 

@@ -5,7 +5,6 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/optional.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <utility>

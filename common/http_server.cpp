@@ -66,7 +66,8 @@ Response Router::dispatch(const Request& req, const asio::ip::address& remote) c
   std::string_view target = req.target();
   size_t question = target.find('?');
   auto path = url::decode(target.substr(0, question));
-  auto query = url::parse_query(question == std::string_view::npos ? "" : target.substr(question + 1));
+  auto query =
+      url::parse_query(question == std::string_view::npos ? "" : target.substr(question + 1));
   if (!path || !query || path->empty() || path->front() != '/') {
     return error_response(req, bhttp::status::bad_request, "malformed request target");
   }
@@ -129,10 +130,9 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
     parser_->header_limit(static_cast<uint32_t>(shared_->limits.header_limit));
     parser_->body_limit(shared_->limits.body_limit);
     stream_.expires_after(shared_->limits.idle_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        self->on_read(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -163,11 +163,11 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
     stream_.expires_after(shared_->limits.idle_timeout);
     std::visit(
         [&](auto& res) {
-          bhttp::async_write(stream_, res,
-                             [self = shared_from_this(), close_after](beast::error_code ec, size_t) {
-                               if (ec || close_after) return self->close();
-                               self->read();
-                             });
+          bhttp::async_write(
+              stream_, res, [self = shared_from_this(), close_after](beast::error_code ec, size_t) {
+                if (ec || close_after) return self->close();
+                self->read();
+              });
         },
         response_);
   }
@@ -189,8 +189,7 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
 Server::Server(asio::io_context& io, const Router& router, Limits limits, Metrics& metrics)
     : io_(io),
       shared_(std::make_shared<Shared>(Shared{
-          router, limits,
-          metrics.gauge("slipway_http_connections_active", "Open HTTP connections"),
+          router, limits, metrics.gauge("slipway_http_connections_active", "Open HTTP connections"),
           metrics.counter("slipway_http_connections_total", "Accepted HTTP connections"),
           metrics.counter("slipway_http_connections_refused_total",
                           "Connections refused at the connection limit"),

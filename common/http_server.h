@@ -13,7 +13,6 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
-
 #include <chrono>
 #include <functional>
 #include <map>

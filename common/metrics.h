@@ -36,7 +36,8 @@ class Metrics {
  public:
   // `labels` is the inside of the braces, e.g. `reason="truncated"`, or empty. Asking twice for
   // the same name and labels returns the same counter.
-  Counter& counter(const std::string& name, const std::string& help, const std::string& labels = "");
+  Counter& counter(const std::string& name, const std::string& help,
+                   const std::string& labels = "");
   Gauge& gauge(const std::string& name, const std::string& help, const std::string& labels = "");
 
   std::string render() const;

@@ -15,10 +15,12 @@ std::optional<Lease> MemoryLeaseStore::find_by_client(const std::string& client_
 }
 
 Status MemoryLeaseStore::commit(const Lease& lease) {
-  if (auto old = by_client_.find(lease.client_key); old != by_client_.end() && old->second != lease.ip) {
+  if (auto old = by_client_.find(lease.client_key);
+      old != by_client_.end() && old->second != lease.ip) {
     by_ip_.erase(old->second);
   }
-  if (auto prev = by_ip_.find(lease.ip); prev != by_ip_.end() && prev->second.client_key != lease.client_key) {
+  if (auto prev = by_ip_.find(lease.ip);
+      prev != by_ip_.end() && prev->second.client_key != lease.client_key) {
     by_client_.erase(prev->second.client_key);
   }
   by_ip_[lease.ip] = lease;

@@ -172,8 +172,10 @@ bool parse_options(std::span<const uint8_t> field, Options& out, std::optional<u
     auto value = r.bytes(*len);
     if (!value) return false;
     if (code == opt::kOverload && overload != nullptr) {
-      if (value->size() == 1) *overload = (*value)[0];
-      else *overload = uint8_t{0};  // malformed: reported as kBadOverload
+      if (value->size() == 1)
+        *overload = (*value)[0];
+      else
+        *overload = uint8_t{0};  // malformed: reported as kBadOverload
       continue;
     }
     out.append(code, *value);

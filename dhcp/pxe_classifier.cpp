@@ -81,8 +81,8 @@ NetbootClient classify(const Packet& p) {
     }
   }
 
-  if (auto* uuid = p.options.find(opt::kClientMachineId); uuid && uuid->size() == 17 &&
-                                                           (*uuid)[0] == 0) {
+  if (auto* uuid = p.options.find(opt::kClientMachineId);
+      uuid && uuid->size() == 17 && (*uuid)[0] == 0) {
     Uuid u = Uuid::from_smbios_bytes(std::span<const uint8_t, 16>(uuid->data() + 1, 16));
     if (u.is_identity()) c.uuid = u;
   }

@@ -22,8 +22,7 @@ Destination reply_destination(const Packet& req, const Packet& reply) {
   return {Ipv4(0xFFFFFFFF), 68, true};
 }
 
-Responder::Responder(ResponderConfig config, LeaseStore& leases, const Clock& clock,
-                     BootHook boot)
+Responder::Responder(ResponderConfig config, LeaseStore& leases, const Clock& clock, BootHook boot)
     : config_(std::move(config)), leases_(leases), clock_(clock), boot_(std::move(boot)) {}
 
 Decision Responder::handle(const Packet& req) {
@@ -59,7 +58,8 @@ bool Responder::in_range(Ipv4 ip) const {
 bool Responder::is_free_for(Ipv4 ip, const std::string& key) const {
   if (!in_range(ip)) return false;
   int64_t now = clock_.now();
-  if (auto lease = leases_.find_by_ip(ip); lease && lease->client_key != key && lease->expires > now) {
+  if (auto lease = leases_.find_by_ip(ip);
+      lease && lease->client_key != key && lease->expires > now) {
     return false;
   }
   if (auto it = offers_.find(ip);
@@ -83,7 +83,8 @@ std::optional<Ipv4> Responder::choose_address(const Packet& req, const std::stri
     return *wanted;
   }
   // 4. The first free address of the range.
-  for (uint64_t v = config_.subnet.range_first.value(); v <= config_.subnet.range_last.value(); ++v) {
+  for (uint64_t v = config_.subnet.range_first.value(); v <= config_.subnet.range_last.value();
+       ++v) {
     Ipv4 ip(static_cast<uint32_t>(v));
     if (is_free_for(ip, key)) return ip;
   }
@@ -118,6 +119,7 @@ Packet Responder::make_reply(const Packet& req, MessageType type, Ipv4 yiaddr) c
 
 void Responder::add_boot_data(const Packet& req, Packet& reply) const {
   NetbootClient client = classify(req);
+  client.committing = reply.message_type() == MessageType::kAck;
   if (!client.is_netboot() || !boot_) return;
   auto answer = boot_(client);
   if (!answer) return;

@@ -1,10 +1,10 @@
 #include "dhcp/server.h"
 
 #include <net/if.h>
-#include <cerrno>
-#include <cstring>
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <cstring>
 #include <variant>
 
 #include "common/log.h"
@@ -113,8 +113,8 @@ void Server::handle(size_t size) {
   uint16_t port = dest.port == 67 ? static_cast<uint16_t>(client_port_ - 1) : client_port_;
   auto bytes = serialize(reply);
   boost::system::error_code ec;
-  socket_.send_to(asio::buffer(bytes),
-                  udp::endpoint(asio::ip::address_v4(dest.ip.value()), port), 0, ec);
+  socket_.send_to(asio::buffer(bytes), udp::endpoint(asio::ip::address_v4(dest.ip.value()), port),
+                  0, ec);
   if (ec) {
     dropped("send_failed").inc();
     log::get("dhcp")->warn("send failed to={} error=\"{}\"", dest.ip.to_string(), ec.message());
@@ -123,8 +123,7 @@ void Server::handle(size_t size) {
   auto type = reply.message_type().value_or(MessageType::kAck);
   replied(type).inc();
   log::get("dhcp")->info("{} mac={} ip={} file=\"{}\"", to_string(type),
-                         request.mac().value_or(MacAddress{}).to_string(),
-                         reply.yiaddr.to_string(),
+                         request.mac().value_or(MacAddress{}).to_string(), reply.yiaddr.to_string(),
                          reply.file.empty() ? reply.options.string(67).value_or("") : reply.file);
 }
 

@@ -3,10 +3,9 @@
 // Malformed packets and packets the responder ignores are counted by reason and dropped; the
 // receive loop never stops on bad input.
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
-
-#include <array>
 #include <string>
 #include <unordered_map>
 

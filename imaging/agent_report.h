@@ -23,11 +23,11 @@ std::string_view to_string(AgentEvent e);
 std::optional<AgentEvent> parse_agent_event(std::string_view text);
 
 struct AgentReport {
-  MacAddress mac;             // the interface the machine booted from
-  std::optional<Uuid> uuid;   // SMBIOS UUID as Linux shows it; absent if none or a placeholder
+  MacAddress mac;            // the interface the machine booted from
+  std::optional<Uuid> uuid;  // SMBIOS UUID as Linux shows it; absent if none or a placeholder
   AgentEvent event = AgentEvent::kBooted;
-  std::string kernel;         // uname -r of the runtime (informational, at most 128 characters)
-  std::optional<Ipv4> ip;     // the runtime's address
+  std::string kernel;      // uname -r of the runtime (informational, at most 128 characters)
+  std::optional<Ipv4> ip;  // the runtime's address
 
   bool operator==(const AgentReport&) const = default;
 };

@@ -1,0 +1,30 @@
+#pragma once
+// What the boot planner needs to know about the appliance: where machines reach it, which
+// first-stage loaders to hand out, and which runtime to boot.
+
+#include <string>
+
+#include "common/ipv4.h"
+
+namespace slipway::boot {
+
+struct BootConfig {
+  // Base URL machines use to reach the appliance's HTTP server, e.g. "http://198.18.0.1:8080".
+  std::string public_url;
+  // The TFTP server named in DHCP replies (next-server).
+  Ipv4 tftp_server;
+  // First-stage loaders, relative to the assets folder (served over TFTP and under /assets/).
+  std::string bios_loader = "undionly.kpxe";
+  std::string uefi_loader = "ipxe.efi";
+  // When true, an iPXE that did not come from this appliance (a NIC's own iPXE ROM) is first
+  // chainloaded into our loader, so every machine runs a known iPXE. Our own iPXE is recognised
+  // by the user class we send with the loader (ipxe_marker), which it echoes.
+  bool chainload_ipxe = true;
+  std::string ipxe_marker = "slipway";
+  // The network-boot runtime, relative to the assets folder.
+  std::string runtime_kernel = "runtime/vmlinuz";
+  std::string runtime_initrd = "runtime/initrd.gz";
+  std::string kernel_args = "console=ttyS0";
+};
+
+}  // namespace slipway::boot

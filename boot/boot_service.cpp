@@ -1,0 +1,57 @@
+#include "boot/boot_service.h"
+
+#include "boot/dhcp_plan.h"
+#include "boot/ipxe_script.h"
+#include "common/log.h"
+
+namespace slipway::boot {
+
+BootService::BootService(BootConfig config, inventory::MachineStore& machines, const Clock& clock)
+    : config_(std::move(config)), machines_(machines), clock_(clock) {}
+
+std::optional<BootAnswer> BootService::on_dhcp(const NetbootClient& client) {
+  inventory::Contact contact{client.mac,          client.uuid,  client.firmware, client.arch,
+                             client.vendor_class, std::nullopt, "dhcp"};
+  if (auto recorded = machines_.record_contact(contact); !recorded) {
+    // Booting goes on: the inventory catches up at the next contact.
+    log::get("boot")->error("cannot record contact mac={} error=\"{}\"", client.mac.to_string(),
+                            recorded.error().message);
+  }
+
+  int64_t now = clock_.now();
+  auto sent = loader_acked_at_.find(client.mac);
+  bool recent = sent != loader_acked_at_.end() && now - sent->second <= kLoaderWindowSeconds;
+  auto answer = plan_dhcp_boot(config_, client, recent);
+  if (!answer) {
+    log::get("boot")->info("no boot data mac={} arch_code={} vendor_class=\"{}\"",
+                           client.mac.to_string(), client.arch_code.value_or(0xFFFF),
+                           client.vendor_class);
+    return answer;
+  }
+  bool is_script = answer->filename.find("/boot/ipxe?") != std::string::npos;
+  if (client.committing) {
+    if (is_script) {
+      loader_acked_at_.erase(client.mac);
+    } else {
+      loader_acked_at_[client.mac] = now;
+    }
+  }
+  if (loader_acked_at_.size() > 10000) {
+    std::erase_if(loader_acked_at_,
+                  [now](const auto& e) { return now - e.second > kLoaderWindowSeconds; });
+  }
+  return answer;
+}
+
+Result<std::string> BootService::script_for(const MacAddress& mac, const std::optional<Uuid>& uuid,
+                                            std::optional<Ipv4> client_ip) {
+  inventory::Contact contact{mac, uuid, Firmware::kUnknown, Arch::kUnknown, "", client_ip, "ipxe"};
+  auto machine = machines_.record_contact(contact);
+  if (!machine) return machine.error();
+  ScriptTarget target{machine->name, mac, machine->state};
+  log::get("boot")->info("ipxe script machine={} mac={} state={}", machine->name, mac.to_string(),
+                         inventory::to_string(machine->state));
+  return render_ipxe_script(config_, target);
+}
+
+}  // namespace slipway::boot

@@ -1,0 +1,44 @@
+#pragma once
+// BootService: the boot module's stateful side. It records every network-boot contact in the
+// inventory (so a machine appears the first time its PXE ROM or iPXE speaks), answers the DHCP
+// server's boot hook, and renders per-machine iPXE scripts.
+//
+// Thread-safety: one thread (the io_context's).
+
+#include <optional>
+#include <unordered_map>
+
+#include "boot/boot_config.h"
+#include "common/clock.h"
+#include "common/netboot.h"
+#include "common/result.h"
+#include "inventory/machine_store.h"
+
+namespace slipway::boot {
+
+class BootService {
+ public:
+  BootService(BootConfig config, inventory::MachineStore& machines, const Clock& clock);
+
+  // The DHCP server's boot hook.
+  std::optional<BootAnswer> on_dhcp(const NetbootClient& client);
+
+  // The iPXE script for the machine with this MAC. A MAC never seen before (iPXE reached the
+  // script URL some other way) is recorded as a new contact first.
+  Result<std::string> script_for(const MacAddress& mac, const std::optional<Uuid>& uuid,
+                                 std::optional<Ipv4> client_ip);
+
+  const BootConfig& config() const { return config_; }
+
+  // How long after an ACK that carried a loader an iPXE from the same MAC is taken to be that
+  // loader, even without our marker (UEFI HTTP Boot gives iPXE no cached DHCP reply to echo).
+  static constexpr int64_t kLoaderWindowSeconds = 60;
+
+ private:
+  BootConfig config_;
+  inventory::MachineStore& machines_;
+  const Clock& clock_;
+  std::unordered_map<MacAddress, int64_t> loader_acked_at_;
+};
+
+}  // namespace slipway::boot

@@ -1,0 +1,68 @@
+#include "boot/http_routes.h"
+
+#include "common/http_file.h"
+#include "common/log.h"
+
+namespace slipway::boot {
+
+namespace bhttp = http::bhttp;
+
+void add_boot_routes(http::Router& router, BootService& service, const ConfinedRoot& assets,
+                     Metrics& metrics) {
+  Counter& scripts = metrics.counter("slipway_boot_scripts_total", "iPXE scripts served");
+  Counter& bad_script_requests = metrics.counter("slipway_boot_script_bad_requests_total",
+                                                 "iPXE script requests with bad parameters");
+
+  router.add(bhttp::verb::get, "/boot/ipxe",
+             [&](const http::RequestContext& ctx) -> http::Response {
+               const auto& req = ctx.request;
+               auto bad = [&](const std::string& why) {
+                 bad_script_requests.inc();
+                 return http::error_response(req, bhttp::status::bad_request, why);
+               };
+               auto mac_param = ctx.query.find("mac");
+               if (mac_param == ctx.query.end()) return bad("missing query parameter 'mac'");
+               auto mac = MacAddress::parse(mac_param->second);
+               if (!mac) return bad("'mac' is not a MAC address: '" + mac_param->second + "'");
+               std::optional<Uuid> uuid;
+               if (auto u = ctx.query.find("uuid"); u != ctx.query.end() && !u->second.empty()) {
+                 uuid = Uuid::parse(u->second);
+                 if (!uuid) return bad("'uuid' is not a UUID: '" + u->second + "'");
+                 if (!uuid->is_identity()) uuid.reset();
+               }
+               std::optional<Ipv4> remote;
+               if (ctx.remote.is_v4()) remote = Ipv4(ctx.remote.to_v4().to_uint());
+               auto script = service.script_for(*mac, uuid, remote);
+               if (!script) {
+                 return http::error_response(req, bhttp::status::service_unavailable,
+                                             script.error().message);
+               }
+               scripts.inc();
+               auto res = http::make_response(req, bhttp::status::ok, std::move(*script),
+                                              "text/plain; charset=utf-8");
+               // Per-machine content: never cached, never shared between machines.
+               res.set(bhttp::field::cache_control, "no-store");
+               return res;
+             });
+
+  router.add_prefix(
+      bhttp::verb::get, "/assets/", [&](const http::RequestContext& ctx) -> http::Response {
+        auto found = assets.lookup(ctx.rest);
+        switch (found.refusal) {
+          case ConfinedRoot::Refusal::kNone:
+            return http::serve_file(ctx.request, found.path);
+          case ConfinedRoot::Refusal::kMalformed:
+            return http::error_response(ctx.request, bhttp::status::bad_request, found.reason);
+          case ConfinedRoot::Refusal::kEscapes:
+            log::get("http")->warn("refused path outside assets path=\"{}\" remote={}", ctx.path,
+                                   ctx.remote.to_string());
+            return http::error_response(ctx.request, bhttp::status::not_found, "no such file");
+          case ConfinedRoot::Refusal::kNotFound:
+          case ConfinedRoot::Refusal::kNotRegular:
+            break;
+        }
+        return http::error_response(ctx.request, bhttp::status::not_found, "no such file");
+      });
+}
+
+}  // namespace slipway::boot

@@ -1,0 +1,19 @@
+#pragma once
+// The boot module's HTTP routes:
+//   GET /boot/ipxe?mac=MAC[&uuid=UUID]   the machine's iPXE script (text/plain)
+//   GET /assets/PATH                     boot assets from the assets folder, with Range
+// Bad parameters get 400 with a reason; paths outside the assets folder are refused and
+// counted; nothing here needs a token (firmware cannot send one).
+
+#include "boot/boot_service.h"
+#include "common/confined_path.h"
+#include "common/http_server.h"
+#include "common/metrics.h"
+
+namespace slipway::boot {
+
+// `service`, `assets` and `metrics` must outlive the router.
+void add_boot_routes(http::Router& router, BootService& service, const ConfinedRoot& assets,
+                     Metrics& metrics);
+
+}  // namespace slipway::boot

@@ -1,0 +1,37 @@
+#pragma once
+// ApiClient: the CLI's way to the appliance's REST API (libcurl). Every subcommand except
+// `serve` is a client of the API.
+
+#include <string>
+
+#include "common/result.h"
+
+namespace slipway::controlplane {
+
+struct ApiResponse {
+  long status = 0;
+  std::string body;
+};
+
+class ApiClient {
+ public:
+  // `base_url` like "http://198.18.0.1:8080" (no trailing slash needed).
+  explicit ApiClient(std::string base_url, long timeout_seconds = 10);
+
+  // Transport failures (refused, timeout, bad URL) are errors; any HTTP status is a response.
+  Result<ApiResponse> get(const std::string& path) const;
+  Result<ApiResponse> post(const std::string& path, const std::string& json_body) const;
+
+  const std::string& base_url() const { return base_url_; }
+
+ private:
+  Result<ApiResponse> perform(const std::string& path, const std::string* body) const;
+
+  std::string base_url_;
+  long timeout_seconds_;
+};
+
+// The error text of an API error response ({"error": "..."}), or the raw body.
+std::string api_error_text(const ApiResponse& response);
+
+}  // namespace slipway::controlplane

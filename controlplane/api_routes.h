@@ -1,0 +1,19 @@
+#pragma once
+// The REST API (version 1):
+//   GET  /api/v1/machines          {"machines": [machine...]}
+//   GET  /api/v1/events?limit=N    {"events": [event...]}, newest first
+//   POST /api/v1/agent/report      an imaging::AgentReport from the runtime -> {"machine": ...}
+//   GET  /metrics                  Prometheus text
+//   GET  /healthz                  "ok"
+// Errors are JSON {"error": "..."} with a 4xx/5xx status.
+
+#include "common/http_server.h"
+#include "common/metrics.h"
+#include "inventory/machine_store.h"
+
+namespace slipway::controlplane {
+
+// `machines` and `metrics` must outlive the router.
+void add_api_routes(http::Router& router, inventory::MachineStore& machines, Metrics& metrics);
+
+}  // namespace slipway::controlplane

@@ -1,0 +1,128 @@
+#include "controlplane/app.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <filesystem>
+
+#include "boot/boot_service.h"
+#include "boot/http_routes.h"
+#include "common/clock.h"
+#include "common/confined_path.h"
+#include "common/http_server.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/sqlite.h"
+#include "controlplane/api_routes.h"
+#include "dhcp/responder.h"
+#include "dhcp/server.h"
+#include "dhcp/sqlite_lease_store.h"
+#include "inventory/sqlite_machine_store.h"
+#include "tftp/file_source.h"
+#include "tftp/server.h"
+
+namespace slipway::controlplane {
+
+namespace asio = boost::asio;
+
+namespace {
+
+void warn_missing_assets(const AppConfig& c, const ConfinedRoot& assets) {
+  for (const auto& name :
+       {c.boot.bios_loader, c.boot.uefi_loader, c.boot.runtime_kernel, c.boot.runtime_initrd}) {
+    if (!assets.resolve(name)) {
+      log::get("boot")->warn("boot asset missing file={} assets_dir={}", name,
+                             assets.root().string());
+    }
+  }
+}
+
+}  // namespace
+
+int serve(const AppConfig& c) {
+  auto log = log::get("slipway");
+  std::error_code ec;
+  std::filesystem::create_directories(c.data_dir, ec);
+  if (ec) {
+    log->error("cannot create data_dir path={} error=\"{}\"", c.data_dir.string(), ec.message());
+    return 1;
+  }
+  if (!std::filesystem::is_directory(c.assets_dir)) {
+    log->error("assets_dir does not exist path={} (it holds the boot loaders and the runtime)",
+               c.assets_dir.string());
+    return 1;
+  }
+
+  // Declared before the io_context so that they outlive every handler it destroys.
+  Metrics metrics;
+  SystemClock clock;
+  ConfinedRoot assets(c.assets_dir);
+  warn_missing_assets(c, assets);
+  std::unique_ptr<sqlite::Database> db;
+  try {
+    db = std::make_unique<sqlite::Database>(c.database());
+  } catch (const sqlite::Error& e) {
+    log->error("cannot open the database: {}", e.what());
+    return 1;
+  }
+  dhcp::SqliteLeaseStore leases(*db);
+  inventory::SqliteMachineStore machines(*db, clock);
+  boot::BootService boot_service(c.boot, machines, clock);
+  dhcp::ResponderConfig responder_config{c.server_address, c.dhcp.subnet};
+  dhcp::Responder responder(responder_config, leases, clock, [&](const NetbootClient& client) {
+    return boot_service.on_dhcp(client);
+  });
+  tftp::FileSource tftp_files(c.assets_dir);
+  http::Router router;
+  boot::add_boot_routes(router, boot_service, assets, metrics);
+  add_api_routes(router, machines, metrics);
+
+  asio::io_context io(1);
+  dhcp::Server dhcp_server(io, responder, metrics);
+  tftp::Server tftp_server(io, tftp_files, metrics, tftp::ServerLimits{});
+  http::Server http_server(io, router, http::Limits{}, metrics);
+
+  if (c.dhcp.enabled) {
+    if (auto s = dhcp_server.start(c.interface, c.dhcp.port); !s) {
+      log->error("{}", s.error().message);
+      return 1;
+    }
+  }
+  if (c.tftp.enabled) {
+    if (auto s = tftp_server.start(c.tftp.listen, c.tftp.port); !s) {
+      log->error("{}", s.error().message);
+      return 1;
+    }
+  }
+  auto http_endpoint =
+      asio::ip::tcp::endpoint(asio::ip::make_address_v4(c.http.listen), c.http.port);
+  if (auto s = http_server.listen(http_endpoint); !s) {
+    log->error("{}", s.error().message);
+    return 1;
+  }
+
+  log->info(
+      "serving interface={} server_address={} dhcp={} tftp={} http={}:{} public_url={} "
+      "database={} assets={}",
+      c.interface.empty() ? "-" : c.interface, c.server_address.to_string(),
+      c.dhcp.enabled
+          ? c.dhcp.subnet.range_first.to_string() + "-" + c.dhcp.subnet.range_last.to_string()
+          : "off",
+      c.tftp.enabled ? c.tftp.listen + ":" + std::to_string(c.tftp.port) : "off", c.http.listen,
+      c.http.port, c.boot.public_url, c.database().string(), c.assets_dir.string());
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    log->info("stopping signal={}", signal);
+    dhcp_server.stop();
+    tftp_server.stop();
+    http_server.stop();
+    io.stop();
+  });
+  io.run();
+  log->info("stopped");
+  return 0;
+}
+
+}  // namespace slipway::controlplane

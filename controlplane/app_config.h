@@ -1,0 +1,56 @@
+#pragma once
+// The appliance's configuration (slipway.yaml), parsed and validated at start. Every error names
+// the file, line, key and the reason (config::ConfigError).
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "boot/boot_config.h"
+#include "common/config_node.h"
+#include "common/ipv4.h"
+#include "dhcp/responder.h"
+
+namespace slipway::controlplane {
+
+struct AppConfig {
+  std::filesystem::path source;
+  std::filesystem::path data_dir = "/var/lib/slipway";
+  std::filesystem::path assets_dir;  // default: <data_dir>/assets
+  std::string log_level = "info";
+  std::string interface;  // the provisioning network
+  Ipv4 server_address;    // this appliance on that network
+
+  struct Dhcp {
+    bool enabled = true;
+    uint16_t port = 67;
+    dhcp::SubnetConfig subnet;
+  } dhcp;
+  struct Tftp {
+    bool enabled = true;
+    std::string listen = "0.0.0.0";
+    uint16_t port = 69;
+  } tftp;
+  struct Http {
+    std::string listen = "0.0.0.0";
+    uint16_t port = 8080;
+  } http;
+  boot::BootConfig boot;
+
+  std::filesystem::path database() const { return data_dir / "slipway.db"; }
+};
+
+// Looks up an interface's first IPv4 address; nullopt when the interface does not exist or has
+// none. Injected so that parsing is testable without real interfaces.
+using InterfaceAddressLookup = std::function<std::optional<Ipv4>(const std::string& name)>;
+// The default lookup: getifaddrs().
+std::optional<Ipv4> interface_address(const std::string& name);
+bool interface_exists(const std::string& name);
+
+// Throws config::ConfigError.
+AppConfig parse_config(const config::ConfigNode& root, const InterfaceAddressLookup& lookup);
+AppConfig load_config(const std::filesystem::path& path);
+
+}  // namespace slipway::controlplane

@@ -1,0 +1,63 @@
+#pragma once
+// The inventory's records: a machine (keyed by SMBIOS UUID when it has a real one, else by its
+// boot MAC), its network interfaces, and its lifecycle state.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/ipv4.h"
+#include "common/mac_address.h"
+#include "common/netboot.h"
+#include "common/uuid.h"
+
+namespace slipway::inventory {
+
+// The lifecycle of DESIGN.md.
+enum class MachineState { kDiscovered, kInspecting, kReady, kInstalling, kDeployed, kRetired };
+std::string_view to_string(MachineState s);
+std::optional<MachineState> parse_machine_state(std::string_view text);
+
+struct Interface {
+  MacAddress mac;
+  Firmware firmware = Firmware::kUnknown;
+  Arch arch = Arch::kUnknown;
+  std::string vendor_class;
+  std::optional<Ipv4> last_ip;
+  int64_t first_seen = 0;
+  int64_t last_seen = 0;
+};
+
+struct Machine {
+  int64_t id = 0;
+  std::string name;
+  std::optional<Uuid> uuid;
+  MachineState state = MachineState::kDiscovered;
+  Firmware firmware = Firmware::kUnknown;
+  Arch arch = Arch::kUnknown;
+  int64_t first_seen = 0;
+  int64_t last_seen = 0;
+  // When the network-boot runtime's agent last reported, and what.
+  std::optional<int64_t> agent_reported_at;
+  std::string agent_event;
+  std::vector<Interface> interfaces;
+};
+
+// How a machine made itself known: a DHCP request from its PXE ROM or iPXE, the iPXE script
+// request, or an agent report.
+struct Contact {
+  MacAddress mac;
+  std::optional<Uuid> uuid;  // only real identities (Uuid::is_identity())
+  Firmware firmware = Firmware::kUnknown;
+  Arch arch = Arch::kUnknown;
+  std::string vendor_class;
+  std::optional<Ipv4> ip;
+  std::string source;  // "dhcp", "ipxe", "agent": recorded in the event log
+};
+
+// The default name of a new machine: "m-" and its boot MAC without separators.
+std::string default_machine_name(const MacAddress& mac);
+
+}  // namespace slipway::inventory

@@ -1,0 +1,45 @@
+#include "inventory/machine_json.h"
+
+namespace slipway::inventory {
+
+nlohmann::json to_json(const Machine& m) {
+  nlohmann::json interfaces = nlohmann::json::array();
+  for (const auto& i : m.interfaces) {
+    interfaces.push_back({
+        {"mac", i.mac.to_string()},
+        {"firmware", to_string(i.firmware)},
+        {"arch", to_string(i.arch)},
+        {"vendor_class", i.vendor_class},
+        {"last_ip", i.last_ip ? nlohmann::json(i.last_ip->to_string()) : nlohmann::json()},
+        {"first_seen", i.first_seen},
+        {"last_seen", i.last_seen},
+    });
+  }
+  return {
+      {"id", m.id},
+      {"name", m.name},
+      {"uuid", m.uuid ? nlohmann::json(m.uuid->to_string()) : nlohmann::json()},
+      {"state", to_string(m.state)},
+      {"firmware", to_string(m.firmware)},
+      {"arch", to_string(m.arch)},
+      {"first_seen", m.first_seen},
+      {"last_seen", m.last_seen},
+      {"agent_reported_at",
+       m.agent_reported_at ? nlohmann::json(*m.agent_reported_at) : nlohmann::json()},
+      {"agent_event", m.agent_event},
+      {"interfaces", interfaces},
+  };
+}
+
+nlohmann::json to_json(const Event& e) {
+  nlohmann::json detail = nlohmann::json::parse(e.detail, nullptr, false);
+  return {
+      {"id", e.id},
+      {"time", e.time},
+      {"machine_id", e.machine_id ? nlohmann::json(*e.machine_id) : nlohmann::json()},
+      {"kind", e.kind},
+      {"detail", detail.is_discarded() ? nlohmann::json(e.detail) : detail},
+  };
+}
+
+}  // namespace slipway::inventory

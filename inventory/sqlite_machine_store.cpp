@@ -1,0 +1,269 @@
+#include "inventory/sqlite_machine_store.h"
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+namespace slipway::inventory {
+namespace {
+
+constexpr std::array<std::string_view, 1> kMigrations = {
+    "CREATE TABLE machines ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " uuid TEXT UNIQUE,"
+    " state TEXT NOT NULL,"
+    " firmware TEXT NOT NULL,"
+    " arch TEXT NOT NULL,"
+    " first_seen INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL,"
+    " agent_reported_at INTEGER,"
+    " agent_event TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE interfaces ("
+    " mac TEXT PRIMARY KEY,"
+    " machine_id INTEGER NOT NULL REFERENCES machines(id) ON DELETE CASCADE,"
+    " firmware TEXT NOT NULL,"
+    " arch TEXT NOT NULL,"
+    " vendor_class TEXT NOT NULL DEFAULT '',"
+    " last_ip TEXT,"
+    " first_seen INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL);"
+    "CREATE INDEX interfaces_by_machine ON interfaces(machine_id);"
+    "CREATE TABLE events ("
+    " id INTEGER PRIMARY KEY,"
+    " time INTEGER NOT NULL,"
+    " machine_id INTEGER REFERENCES machines(id) ON DELETE SET NULL,"
+    " kind TEXT NOT NULL,"
+    " detail TEXT NOT NULL DEFAULT '{}');"
+    "CREATE INDEX events_by_machine ON events(machine_id, id);",
+};
+
+constexpr std::string_view kMachineColumns =
+    "SELECT id, name, uuid, state, firmware, arch, first_seen, last_seen, agent_reported_at,"
+    " agent_event FROM machines ";
+
+std::string contact_detail(const Contact& c) {
+  nlohmann::json d = {{"mac", c.mac.to_string()}, {"source", c.source}};
+  if (c.uuid) d["uuid"] = c.uuid->to_string();
+  if (c.firmware != Firmware::kUnknown) d["firmware"] = to_string(c.firmware);
+  return d.dump();
+}
+
+Arch parse_arch(std::string_view text) {
+  for (Arch a : {Arch::kX86, Arch::kX86_64, Arch::kArm32, Arch::kArm64}) {
+    if (to_string(a) == text) return a;
+  }
+  return Arch::kUnknown;
+}
+
+}  // namespace
+
+SqliteMachineStore::SqliteMachineStore(sqlite::Database& db, const Clock& clock)
+    : db_(db), clock_(clock) {
+  sqlite::migrate(db_, "inventory", kMigrations);
+}
+
+void SqliteMachineStore::add_event(std::optional<int64_t> machine_id, const std::string& kind,
+                                   const std::string& detail, int64_t now) {
+  auto q = db_.prepare("INSERT INTO events(time, machine_id, kind, detail) VALUES(?, ?, ?, ?)");
+  q.bind(1, now).bind(2, machine_id).bind(3, kind).bind(4, detail);
+  q.run();
+}
+
+int64_t SqliteMachineStore::create_machine(const Contact& c, int64_t now) {
+  std::string base = default_machine_name(c.mac);
+  std::string name = base;
+  for (int suffix = 2;; ++suffix) {
+    auto taken = db_.prepare("SELECT 1 FROM machines WHERE name = ?");
+    taken.bind(1, name);
+    if (!taken.step()) break;
+    name = base + "-" + std::to_string(suffix);
+  }
+  auto q = db_.prepare(
+      "INSERT INTO machines(name, uuid, state, firmware, arch, first_seen, last_seen)"
+      " VALUES(?, ?, ?, ?, ?, ?, ?)");
+  q.bind(1, name)
+      .bind(2, c.uuid ? std::optional<std::string>(c.uuid->to_string()) : std::nullopt)
+      .bind(3, to_string(MachineState::kDiscovered))
+      .bind(4, to_string(c.firmware))
+      .bind(5, to_string(c.arch))
+      .bind(6, now)
+      .bind(7, now);
+  q.run();
+  int64_t id = db_.last_insert_rowid();
+  add_event(id, "machine.discovered", contact_detail(c), now);
+  return id;
+}
+
+int64_t SqliteMachineStore::upsert_contact(const Contact& c, int64_t now) {
+  std::optional<int64_t> by_uuid;
+  if (c.uuid) {
+    auto q = db_.prepare("SELECT id FROM machines WHERE uuid = ?");
+    q.bind(1, c.uuid->to_string());
+    if (q.step()) by_uuid = q.int64(0);
+  }
+  std::optional<int64_t> owner;
+  std::optional<std::string> owner_uuid;
+  {
+    auto q = db_.prepare(
+        "SELECT i.machine_id, m.uuid FROM interfaces i JOIN machines m ON m.id = i.machine_id"
+        " WHERE i.mac = ?");
+    q.bind(1, c.mac.to_string());
+    if (q.step()) {
+      owner = q.int64(0);
+      owner_uuid = q.optional_text(1);
+    }
+  }
+
+  int64_t id;
+  if (by_uuid) {
+    id = *by_uuid;
+  } else if (owner && !(c.uuid && owner_uuid && *owner_uuid != c.uuid->to_string())) {
+    id = *owner;
+    if (c.uuid && !owner_uuid) {
+      auto q = db_.prepare("UPDATE machines SET uuid = ? WHERE id = ?");
+      q.bind(1, c.uuid->to_string()).bind(2, id);
+      q.run();
+      add_event(id, "machine.identified", contact_detail(c), now);
+    }
+  } else {
+    id = create_machine(c, now);
+  }
+
+  if (owner && *owner != id) {
+    add_event(id, "interface.moved",
+              nlohmann::json({{"mac", c.mac.to_string()}, {"from_machine", *owner}}).dump(), now);
+  } else if (!owner) {
+    add_event(id, "interface.added", nlohmann::json({{"mac", c.mac.to_string()}}).dump(), now);
+  }
+  auto iface = db_.prepare(
+      "INSERT INTO interfaces(mac, machine_id, firmware, arch, vendor_class, last_ip, first_seen,"
+      " last_seen) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+      " ON CONFLICT(mac) DO UPDATE SET machine_id = ?2,"
+      " firmware = CASE WHEN ?3 = 'unknown' THEN firmware ELSE ?3 END,"
+      " arch = CASE WHEN ?4 = 'unknown' THEN arch ELSE ?4 END,"
+      " vendor_class = CASE WHEN ?5 = '' THEN vendor_class ELSE ?5 END,"
+      " last_ip = COALESCE(?6, last_ip), last_seen = ?7");
+  iface.bind(1, c.mac.to_string())
+      .bind(2, id)
+      .bind(3, to_string(c.firmware))
+      .bind(4, to_string(c.arch))
+      .bind(5, c.vendor_class)
+      .bind(6, c.ip ? std::optional<std::string>(c.ip->to_string()) : std::nullopt)
+      .bind(7, now);
+  iface.run();
+
+  auto touch = db_.prepare(
+      "UPDATE machines SET last_seen = ?2,"
+      " firmware = CASE WHEN ?3 = 'unknown' THEN firmware ELSE ?3 END,"
+      " arch = CASE WHEN ?4 = 'unknown' THEN arch ELSE ?4 END WHERE id = ?1");
+  touch.bind(1, id).bind(2, now).bind(3, to_string(c.firmware)).bind(4, to_string(c.arch));
+  touch.run();
+  return id;
+}
+
+Result<Machine> SqliteMachineStore::record_contact(const Contact& contact) {
+  try {
+    sqlite::Transaction tx(db_);
+    int64_t id = upsert_contact(contact, clock_.now());
+    tx.commit();
+    if (auto m = load(id)) return *m;
+    return Error{"machine vanished after commit"};
+  } catch (const sqlite::Error& e) {
+    return Error{std::string("inventory: ") + e.what()};
+  }
+}
+
+Result<Machine> SqliteMachineStore::record_agent_event(const Contact& contact,
+                                                       const std::string& event) {
+  try {
+    sqlite::Transaction tx(db_);
+    int64_t now = clock_.now();
+    int64_t id = upsert_contact(contact, now);
+    auto q = db_.prepare("UPDATE machines SET agent_reported_at = ?, agent_event = ? WHERE id = ?");
+    q.bind(1, now).bind(2, event).bind(3, id);
+    q.run();
+    add_event(id, "agent." + event, contact_detail(contact), now);
+    tx.commit();
+    if (auto m = load(id)) return *m;
+    return Error{"machine vanished after commit"};
+  } catch (const sqlite::Error& e) {
+    return Error{std::string("inventory: ") + e.what()};
+  }
+}
+
+std::vector<Machine> SqliteMachineStore::load_where(const std::string& where,
+                                                    const std::string& arg) const {
+  std::vector<Machine> out;
+  auto q = db_.prepare(std::string(kMachineColumns) + where);
+  if (!arg.empty()) q.bind(1, arg);
+  while (q.step()) {
+    Machine m;
+    m.id = q.int64(0);
+    m.name = q.text(1);
+    if (auto u = q.optional_text(2)) m.uuid = Uuid::parse(*u);
+    m.state = parse_machine_state(q.text(3)).value_or(MachineState::kDiscovered);
+    m.firmware = parse_firmware(q.text(4)).value_or(Firmware::kUnknown);
+    m.arch = parse_arch(q.text(5));
+    m.first_seen = q.int64(6);
+    m.last_seen = q.int64(7);
+    m.agent_reported_at = q.optional_int64(8);
+    m.agent_event = q.text(9);
+    out.push_back(std::move(m));
+  }
+  auto iq = db_.prepare(
+      "SELECT mac, firmware, arch, vendor_class, last_ip, first_seen, last_seen FROM interfaces"
+      " WHERE machine_id = ? ORDER BY first_seen, mac");
+  for (auto& m : out) {
+    iq.bind(1, m.id);
+    while (iq.step()) {
+      Interface i;
+      i.mac = MacAddress::parse(iq.text(0)).value_or(MacAddress{});
+      i.firmware = parse_firmware(iq.text(1)).value_or(Firmware::kUnknown);
+      i.arch = parse_arch(iq.text(2));
+      i.vendor_class = iq.text(3);
+      if (auto ip = iq.optional_text(4)) i.last_ip = Ipv4::parse(*ip);
+      i.first_seen = iq.int64(5);
+      i.last_seen = iq.int64(6);
+      m.interfaces.push_back(std::move(i));
+    }
+    iq.reset();
+  }
+  return out;
+}
+
+std::optional<Machine> SqliteMachineStore::load(int64_t id) const {
+  auto found = load_where("WHERE id = ?", std::to_string(id));
+  if (found.empty()) return std::nullopt;
+  return found.front();
+}
+
+std::optional<Machine> SqliteMachineStore::find_by_mac(const MacAddress& mac) const {
+  auto found =
+      load_where("WHERE id = (SELECT machine_id FROM interfaces WHERE mac = ?)", mac.to_string());
+  if (found.empty()) return std::nullopt;
+  return found.front();
+}
+
+std::optional<Machine> SqliteMachineStore::find_by_uuid(const Uuid& uuid) const {
+  auto found = load_where("WHERE uuid = ?", uuid.to_string());
+  if (found.empty()) return std::nullopt;
+  return found.front();
+}
+
+std::vector<Machine> SqliteMachineStore::list() const { return load_where("ORDER BY id", ""); }
+
+std::vector<Event> SqliteMachineStore::events(std::optional<int64_t> machine_id,
+                                              size_t limit) const {
+  auto q = db_.prepare(
+      "SELECT id, time, machine_id, kind, detail FROM events"
+      " WHERE ?1 IS NULL OR machine_id = ?1 ORDER BY id DESC LIMIT ?2");
+  q.bind(1, machine_id).bind(2, static_cast<int64_t>(limit));
+  std::vector<Event> out;
+  while (q.step()) {
+    out.push_back({q.int64(0), q.int64(1), q.optional_int64(2), q.text(3), q.text(4)});
+  }
+  return out;
+}
+
+}  // namespace slipway::inventory

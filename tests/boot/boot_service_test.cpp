@@ -1,0 +1,75 @@
+#include "boot/boot_service.h"
+
+#include <gtest/gtest.h>
+
+#include "common/sqlite.h"
+#include "inventory/sqlite_machine_store.h"
+#include "tests/common/test_dir.h"
+
+namespace slipway::boot {
+namespace {
+
+class BootServiceTest : public ::testing::Test {
+ protected:
+  BootServiceTest()
+      : db_(dir_ / "b.db"), machines_(db_, clock_), service_(config(), machines_, clock_) {}
+
+  static BootConfig config() {
+    BootConfig c;
+    c.public_url = "http://198.18.0.1:8080";
+    c.tftp_server = *Ipv4::parse("198.18.0.1");
+    return c;
+  }
+  static NetbootClient ipxe_rom(bool committing) {
+    NetbootClient c;
+    c.mac = *MacAddress::parse("52:54:00:00:00:01");
+    c.uuid = Uuid::parse("5a1e0001-0000-4000-8000-000000000001");
+    c.protocol = BootProtocol::kPxe;
+    c.firmware = Firmware::kBios;
+    c.arch = Arch::kX86;
+    c.arch_code = 0;
+    c.ipxe = true;
+    c.user_class = "iPXE";
+    c.committing = committing;
+    return c;
+  }
+
+  testutil::TestDir dir_;
+  ManualClock clock_;
+  sqlite::Database db_;
+  inventory::SqliteMachineStore machines_;
+  BootService service_;
+};
+
+TEST_F(BootServiceTest, DhcpContactCreatesTheMachineRecord) {
+  ASSERT_TRUE(service_.on_dhcp(ipxe_rom(false)));
+  auto m = machines_.find_by_mac(*MacAddress::parse("52:54:00:00:00:01"));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->uuid->to_string(), "5a1e0001-0000-4000-8000-000000000001");
+  EXPECT_EQ(m->firmware, Firmware::kBios);
+}
+
+TEST_F(BootServiceTest, OfferAndAckAgreeAndTheNextExchangeGetsTheScript) {
+  EXPECT_EQ(service_.on_dhcp(ipxe_rom(false))->filename, "undionly.kpxe");
+  EXPECT_EQ(service_.on_dhcp(ipxe_rom(true))->filename, "undionly.kpxe");
+  // The loader's own DHCP, without our marker (no cached reply to echo): it gets its script.
+  clock_.advance(5);
+  EXPECT_NE(service_.on_dhcp(ipxe_rom(false))->filename.find("/boot/ipxe?mac="), std::string::npos);
+  EXPECT_NE(service_.on_dhcp(ipxe_rom(true))->filename.find("/boot/ipxe?mac="), std::string::npos);
+  // Next boot, long after: the ROM is chainloaded again.
+  clock_.advance(BootService::kLoaderWindowSeconds + 1);
+  EXPECT_EQ(service_.on_dhcp(ipxe_rom(false))->filename, "undionly.kpxe");
+}
+
+TEST_F(BootServiceTest, ScriptForAnUnknownMacRecordsIt) {
+  auto script = service_.script_for(*MacAddress::parse("52:54:00:00:00:09"), std::nullopt,
+                                    Ipv4::parse("198.18.0.150"));
+  ASSERT_TRUE(script);
+  EXPECT_NE(script->find("slipway.mac=52:54:00:00:00:09"), std::string::npos);
+  auto m = machines_.find_by_mac(*MacAddress::parse("52:54:00:00:00:09"));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->interfaces[0].last_ip->to_string(), "198.18.0.150");
+}
+
+}  // namespace
+}  // namespace slipway::boot

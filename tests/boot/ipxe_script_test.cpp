@@ -1,0 +1,51 @@
+#include "boot/ipxe_script.h"
+
+#include <gtest/gtest.h>
+
+namespace slipway::boot {
+namespace {
+
+BootConfig config() {
+  BootConfig c;
+  c.public_url = "http://198.18.0.1:8080";
+  return c;
+}
+
+ScriptTarget target(inventory::MachineState state) {
+  return {"m-525400000001", *MacAddress::parse("52:54:00:00:00:01"), state};
+}
+
+TEST(IpxeScript, DiscoveredMachineBootsTheRuntime) {
+  std::string s = render_ipxe_script(config(), target(inventory::MachineState::kDiscovered));
+  EXPECT_EQ(s.rfind("#!ipxe\n", 0), 0u);
+  EXPECT_NE(s.find("kernel http://198.18.0.1:8080/assets/runtime/vmlinuz initrd=initrd.gz "
+                   "slipway.url=http://198.18.0.1:8080 slipway.mac=52:54:00:00:00:01 "
+                   "console=ttyS0 || goto failed\n"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("initrd http://198.18.0.1:8080/assets/runtime/initrd.gz || goto failed\n"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("\nboot || goto failed\n"), std::string::npos);
+}
+
+TEST(IpxeScript, InitrdNameFollowsTheConfiguredFile) {
+  BootConfig c = config();
+  c.runtime_initrd = "rt/v2/initramfs.img";
+  std::string s = render_ipxe_script(c, target(inventory::MachineState::kDiscovered));
+  EXPECT_NE(s.find(" initrd=initramfs.img "), std::string::npos) << s;
+}
+
+TEST(IpxeScript, DeployedMachineBootsFromDisk) {
+  std::string s = render_ipxe_script(config(), target(inventory::MachineState::kDeployed));
+  EXPECT_EQ(s.find("kernel "), std::string::npos);
+  EXPECT_NE(s.find("\nexit\n"), std::string::npos);
+}
+
+TEST(IpxeScript, SameInputSameScript) {
+  EXPECT_EQ(render_ipxe_script(config(), target(inventory::MachineState::kDiscovered)),
+            render_ipxe_script(config(), target(inventory::MachineState::kDiscovered)));
+}
+
+}  // namespace
+}  // namespace slipway::boot
