@@ -1,0 +1,149 @@
+// slipway-agent: runs inside the network-boot runtime and reports to the appliance.
+// Wiring only: options -> settings -> facts -> report -> delivery.
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "imaging/agent/cmdline.h"
+#include "imaging/agent/delivery.h"
+#include "imaging/agent/http_post.h"
+#include "imaging/agent/system_facts.h"
+#include "imaging/agent_report.h"
+
+namespace {
+
+using namespace slipway;
+using namespace slipway::imaging;
+using namespace slipway::imaging::agent;
+
+constexpr std::string_view kReportPath = "/api/v1/agent/report";
+constexpr int kExitDeliveryFailed = 1;
+constexpr int kExitBadSetup = 2;
+
+void say(std::string_view line) { std::cerr << "slipway-agent: " << line << std::endl; }
+
+struct ReportOptions {
+  std::string event = "booted";
+  std::string url;
+  std::string mac;
+  std::string cmdline_file;
+  std::string root = "/";
+  bool dry_run = false;
+};
+
+int run_report(const ReportOptions& opt) {
+  auto event = parse_agent_event(opt.event);
+  if (!event) {
+    say("unknown event '" + opt.event + "'");
+    return kExitBadSetup;
+  }
+
+  // The kernel command line is where the iPXE script passes the settings; flags override it.
+  const std::filesystem::path root(opt.root);
+  const std::string cmdline_path =
+      opt.cmdline_file.empty() ? (root / "proc/cmdline").string() : opt.cmdline_file;
+  KernelCmdline cmdline;
+  if (std::ifstream in(cmdline_path); in) {
+    std::string text(kMaxCmdlineBytes, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
+    cmdline = KernelCmdline::parse(text);
+  } else if (opt.url.empty()) {
+    say("cannot read " + cmdline_path + " and no --url given");
+    return kExitBadSetup;
+  }
+
+  const std::string url_text = !opt.url.empty() ? opt.url : cmdline.get("slipway.url").value_or("");
+  if (url_text.empty()) {
+    say("no appliance URL: slipway.url= is not on the kernel command line and no --url given");
+    return kExitBadSetup;
+  }
+  auto url = parse_appliance_url(url_text);
+  if (!url) {
+    say(url.error().message);
+    return kExitBadSetup;
+  }
+
+  std::optional<MacAddress> boot_mac;
+  const std::string mac_text = !opt.mac.empty() ? opt.mac : cmdline.get("slipway.mac").value_or("");
+  if (!mac_text.empty()) {
+    boot_mac = MacAddress::parse(mac_text);
+    if (!boot_mac) {
+      say("'" + mac_text + "' is not a MAC address");
+      return kExitBadSetup;
+    }
+  }
+
+  auto facts = collect_system_facts(root, boot_mac, live_interface_ipv4);
+  if (!facts) {
+    say(facts.error().message);
+    return kExitBadSetup;
+  }
+  for (const auto& w : facts->warnings) say("warning: " + w);
+  const std::string body = to_json(make_report(*facts, *event));
+
+  if (opt.dry_run) {
+    std::cout << body << std::endl;
+    return 0;
+  }
+  say("reporting event=" + opt.event + " mac=" + facts->mac.to_string() +
+      " ip=" + (facts->ip ? facts->ip->to_string() : "none") + " to " + url->to_string() +
+      std::string(kReportPath));
+
+  HttpPost post{url->ip, url->port, url->target(kReportPath), "application/json", body};
+  PostAttempt attempt = [&](Millis timeout) -> Result<unsigned> {
+    auto reply = http_post(post, timeout);
+    if (!reply) return reply.error();
+    return reply->status;
+  };
+  DeliveryEnv env{
+      [] { return std::chrono::steady_clock::now(); },
+      [](Millis d) { std::this_thread::sleep_for(d); },
+      [](std::string_view line) { say(line); },
+  };
+  auto delivered = deliver(attempt, DeliveryPolicy{}, env);
+  if (!delivered) {
+    say("report not delivered: " + delivered.error().message);
+    return kExitDeliveryFailed;
+  }
+  say("report delivered");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"slipway-agent: reports from the network-boot runtime to the Slipway appliance"};
+  app.require_subcommand(1);
+
+  ReportOptions report;
+  auto* cmd = app.add_subcommand("report", "send one event report to the appliance");
+  cmd->add_option("--event", report.event, "event to report")
+      ->check(CLI::IsMember({"booted"}))
+      ->capture_default_str();
+  cmd->add_option("--url", report.url, "appliance base URL (default: slipway.url= on the cmdline)");
+  cmd->add_option("--mac", report.mac, "boot MAC (default: slipway.mac=, else the first NIC)");
+  cmd->add_option("--cmdline", report.cmdline_file,
+                  "kernel command line file (default: /proc/cmdline)");
+  cmd->add_option("--sysfs", report.root, "root under which sys/ and proc/ are read (for tests)")
+      ->capture_default_str();
+  cmd->add_flag("--dry-run", report.dry_run, "print the report JSON instead of sending it");
+
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "slipway-agent: " + std::string(e.what()) + " (see --help)\n";
+  });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help is a ParseError with exit code 0; every real error is a setup error.
+    return app.exit(e) == 0 ? 0 : kExitBadSetup;
+  }
+  if (cmd->parsed()) return run_report(report);
+  return kExitBadSetup;
+}
