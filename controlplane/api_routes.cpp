@@ -12,7 +12,10 @@ namespace slipway::controlplane {
 namespace bhttp = http::bhttp;
 using nlohmann::json;
 
-void add_api_routes(http::Router& router, inventory::MachineStore& machines, Metrics& metrics) {
+void add_api_routes(http::Router& router, const ApiServices& services) {
+  inventory::MachineStore& machines = services.machines;
+  dhcp::LeaseStore& leases = services.leases;
+  Metrics& metrics = services.metrics;
   Counter& reports_ok =
       metrics.counter("slipway_agent_reports_total", "Agent reports, by result", "result=\"ok\"");
   Counter& reports_bad = metrics.counter("slipway_agent_reports_total", "Agent reports, by result",
@@ -40,6 +43,20 @@ void add_api_routes(http::Router& router, inventory::MachineStore& machines, Met
       list.push_back(inventory::to_json(e));
     return http::Response(http::json_response(ctx.request, bhttp::status::ok,
                                               json({{"events", list}}).dump() + "\n"));
+  });
+
+  router.add(bhttp::verb::get, "/api/v1/leases", [&](const http::RequestContext& ctx) {
+    json list = json::array();
+    for (const auto& l : leases.all()) {
+      list.push_back({{"ip", l.ip.to_string()},
+                      {"mac", l.mac.to_string()},
+                      {"client_key", l.client_key},
+                      {"uuid", l.uuid ? json(l.uuid->to_string()) : json()},
+                      {"hostname", l.hostname},
+                      {"expires", l.expires}});
+    }
+    return http::Response(http::json_response(ctx.request, bhttp::status::ok,
+                                              json({{"leases", list}}).dump() + "\n"));
   });
 
   router.add(bhttp::verb::post, "/api/v1/agent/report", [&](const http::RequestContext& ctx) {

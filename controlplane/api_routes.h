@@ -2,6 +2,7 @@
 // The REST API (version 1):
 //   GET  /api/v1/machines          {"machines": [machine...]}
 //   GET  /api/v1/events?limit=N    {"events": [event...]}, newest first
+//   GET  /api/v1/leases            {"leases": [lease...]}
 //   POST /api/v1/agent/report      an imaging::AgentReport from the runtime -> {"machine": ...}
 //   GET  /metrics                  Prometheus text
 //   GET  /healthz                  "ok"
@@ -9,11 +10,18 @@
 
 #include "common/http_server.h"
 #include "common/metrics.h"
+#include "dhcp/lease.h"
 #include "inventory/machine_store.h"
 
 namespace slipway::controlplane {
 
-// `machines` and `metrics` must outlive the router.
-void add_api_routes(http::Router& router, inventory::MachineStore& machines, Metrics& metrics);
+// What the API reads and writes; everything must outlive the router.
+struct ApiServices {
+  inventory::MachineStore& machines;
+  dhcp::LeaseStore& leases;
+  Metrics& metrics;
+};
+
+void add_api_routes(http::Router& router, const ApiServices& services);
 
 }  // namespace slipway::controlplane

@@ -15,6 +15,7 @@
 #include "common/sqlite.h"
 #include "controlplane/api_routes.h"
 #include "dhcp/responder.h"
+#include "dhcp/router_advert.h"
 #include "dhcp/server.h"
 #include "dhcp/sqlite_lease_store.h"
 #include "inventory/sqlite_machine_store.h"
@@ -75,10 +76,11 @@ int serve(const AppConfig& c) {
   tftp::FileSource tftp_files(c.assets_dir);
   http::Router router;
   boot::add_boot_routes(router, boot_service, assets, metrics);
-  add_api_routes(router, machines, metrics);
+  add_api_routes(router, ApiServices{machines, leases, metrics});
 
   asio::io_context io(1);
   dhcp::Server dhcp_server(io, responder, metrics);
+  dhcp::RouterAdvertiser router_advertiser(io, metrics);
   tftp::Server tftp_server(io, tftp_files, metrics, tftp::ServerLimits{});
   http::Server http_server(io, router, http::Limits{}, metrics);
 
@@ -86,6 +88,10 @@ int serve(const AppConfig& c) {
     if (auto s = dhcp_server.start(c.interface, c.dhcp.port); !s) {
       log->error("{}", s.error().message);
       return 1;
+    }
+    if (c.dhcp.answer_router_solicitations) {
+      // Only a speed-up: without it iPXE waits for IPv6 routers, but still boots.
+      if (auto s = router_advertiser.start(c.interface); !s) log->warn("{}", s.error().message);
     }
   }
   if (c.tftp.enabled) {
@@ -116,6 +122,7 @@ int serve(const AppConfig& c) {
     if (error) return;
     log->info("stopping signal={}", signal);
     dhcp_server.stop();
+    router_advertiser.stop();
     tftp_server.stop();
     http_server.stop();
     io.stop();

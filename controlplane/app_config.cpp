@@ -61,9 +61,11 @@ std::string relative_asset(const ConfigNode& parent, std::string_view key,
 }
 
 void parse_dhcp(const ConfigNode& node, AppConfig& c) {
-  node.allow_keys({"enabled", "port", "subnet", "range", "routers", "dns", "domain", "lease_time"});
+  node.allow_keys({"enabled", "port", "subnet", "range", "routers", "dns", "domain", "lease_time",
+                   "answer_router_solicitations"});
   c.dhcp.enabled = node.bool_or("enabled", true);
   c.dhcp.port = static_cast<uint16_t>(node.int_or("port", 67, 1, 65535));
+  c.dhcp.answer_router_solicitations = node.bool_or("answer_router_solicitations", true);
   if (!c.dhcp.enabled) return;
   auto& s = c.dhcp.subnet;
   s.subnet = node.child("subnet").as_subnet();

@@ -27,6 +27,8 @@ struct AppConfig {
     bool enabled = true;
     uint16_t port = 67;
     dhcp::SubnetConfig subnet;
+    // Answer IPv6 router solicitations with "no router here" so iPXE does not wait for one.
+    bool answer_router_solicitations = true;
   } dhcp;
   struct Tftp {
     bool enabled = true;

@@ -1,0 +1,111 @@
+# Shared helpers for integration and end-to-end tests (bash). Source it, then call
+# `slipway_test_init NAME`. Every namespace and process made through these helpers is removed by
+# the EXIT trap; only PIDs this test started are ever killed.
+#
+# Network rule: addresses come from 198.18.0.0/15 and traffic stays inside the namespaces made
+# here.
+
+set -euo pipefail
+
+SLIPWAY_TEST_NAMESPACES=()
+SLIPWAY_TEST_PIDS=()
+SLIPWAY_TEST_HOST_LINKS=()
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+fail() {
+  log "FAIL: $*"
+  exit 1
+}
+pass() { log "ok: $*"; }
+
+# slipway_test_init NAME: a work folder and the cleanup trap.
+slipway_test_init() {
+  [[ $(id -u) -eq 0 ]] || fail "this test needs root (network namespaces)"
+  SLIPWAY_TEST_NAME=$1
+  WORK=$(mktemp -d "/tmp/slipway-${SLIPWAY_TEST_NAME}-XXXXXX")
+  trap slipway_test_cleanup EXIT
+  trap 'exit 130' INT TERM
+  log "work folder $WORK"
+}
+
+slipway_test_cleanup() {
+  local rc=$?
+  set +e
+  for pid in "${SLIPWAY_TEST_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null
+  done
+  sleep 0.2
+  for pid in "${SLIPWAY_TEST_PIDS[@]}"; do
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  for link in "${SLIPWAY_TEST_HOST_LINKS[@]}"; do
+    ip link del "$link" 2>/dev/null
+  done
+  for ns in "${SLIPWAY_TEST_NAMESPACES[@]}"; do
+    ip netns del "$ns" 2>/dev/null
+  done
+  if [[ $rc -ne 0 && -n "${WORK:-}" ]]; then
+    log "test failed (rc=$rc); logs follow"
+    for f in "$WORK"/*.log; do
+      [[ -f "$f" ]] || continue
+      echo "----- $f (last 60 lines)" >&2
+      tail -n 60 "$f" >&2
+    done
+  fi
+  if [[ -n "${WORK:-}" && -z "${SLIPWAY_KEEP_WORK:-}" ]]; then rm -rf "$WORK"; fi
+  exit $rc
+}
+
+# track_pid PID: killed at cleanup.
+track_pid() { SLIPWAY_TEST_PIDS+=("$1"); }
+
+# make_netns NAME: a fresh namespace with loopback up.
+make_netns() {
+  ip netns del "$1" 2>/dev/null || true
+  ip netns add "$1"
+  SLIPWAY_TEST_NAMESPACES+=("$1")
+  ip -n "$1" link set lo up
+}
+
+# in_ns NS CMD...: run a command inside a namespace.
+in_ns() {
+  local ns=$1
+  shift
+  ip netns exec "$ns" "$@"
+}
+
+# wait_until SECONDS DESCRIPTION CMD...: poll until CMD succeeds, fail after SECONDS.
+wait_until() {
+  local limit=$1 what=$2
+  shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || fail "timed out after ${limit}s waiting for: $what"
+    sleep 0.2
+  done
+}
+
+# start_slipway NS CONFIG LOG: start `slipway serve` in NS; sets SLIPWAY_PID. Waits for /healthz
+# on URL ($SLIPWAY_URL must be set).
+start_slipway() {
+  local ns=$1 config=$2 logfile=$3
+  in_ns "$ns" "$SLIPWAY_BIN" serve --config "$config" >>"$logfile" 2>&1 &
+  SLIPWAY_PID=$!
+  track_pid "$SLIPWAY_PID"
+  wait_until 20 "slipway serve to answer /healthz" in_ns "$ns" curl -sf "$SLIPWAY_URL/healthz"
+}
+
+# metric NS NAME_WITH_LABELS: the value of one Prometheus series (0 when absent).
+metric() {
+  local ns=$1 series=$2
+  in_ns "$ns" curl -sf "$SLIPWAY_URL/metrics" |
+    awk -v s="$series" '$1 == s { print $2; found = 1 } END { if (!found) print 0 }'
+}
+
+# The built binaries: $BUILD_DIR is the CMake build folder (first argument of every test).
+slipway_bins() {
+  BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
+  SLIPWAY_BIN=$BUILD_DIR/controlplane/slipway
+  [[ -x "$SLIPWAY_BIN" ]] || fail "no slipway binary at $SLIPWAY_BIN (build first)"
+}
