@@ -20,6 +20,8 @@ std::optional<std::string> decode(std::string_view text, bool plus_is_space) {
       if (decoded == '\0') return std::nullopt;
       out.push_back(decoded);
       i += 2;
+    } else if (c == '\0') {
+      return std::nullopt;
     } else if (c == '+' && plus_is_space) {
       out.push_back(' ');
     } else {

@@ -9,7 +9,7 @@
 namespace slipway::url {
 
 // Decodes %XX escapes (and '+' as space when `plus_is_space`). nullopt on a malformed escape or
-// an encoded NUL byte.
+// a NUL byte, encoded or not.
 std::optional<std::string> decode(std::string_view text, bool plus_is_space = false);
 
 // Encodes everything but unreserved characters (RFC 3986 section 2.3).

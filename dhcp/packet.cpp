@@ -171,11 +171,10 @@ bool parse_options(std::span<const uint8_t> field, Options& out, std::optional<u
     if (!len) return false;
     auto value = r.bytes(*len);
     if (!value) return false;
-    if (code == opt::kOverload && overload != nullptr) {
-      if (value->size() == 1)
-        *overload = (*value)[0];
-      else
-        *overload = uint8_t{0};  // malformed: reported as kBadOverload
+    if (code == opt::kOverload) {
+      // Only the options field may overload; an option 52 inside file or sname is ignored.
+      // A malformed value (not one byte) is reported as kBadOverload.
+      if (overload != nullptr) *overload = value->size() == 1 ? (*value)[0] : uint8_t{0};
       continue;
     }
     out.append(code, *value);

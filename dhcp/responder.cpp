@@ -1,5 +1,7 @@
 #include "dhcp/responder.h"
 
+#include <algorithm>
+
 #include "common/hex.h"
 #include "dhcp/options.h"
 #include "dhcp/pxe_classifier.h"
@@ -8,7 +10,12 @@ namespace slipway::dhcp {
 
 std::string client_key(const Packet& req) {
   if (auto* id = req.options.find(opt::kClientId); id && !id->empty()) {
-    return "id:" + hex::encode(*id);
+    // Hardware type 1 + the client's own MAC (UEFI firmware sends this, iPXE and the runtime do
+    // not) names the same client as no identifier at all: one machine, one lease, every stage.
+    auto mac = req.mac();
+    bool is_own_mac = mac && id->size() == 7 && (*id)[0] == 1 &&
+                      std::equal(id->begin() + 1, id->end(), mac->bytes().begin());
+    if (!is_own_mac) return "id:" + hex::encode(*id);
   }
   return "mac:" + req.mac().value_or(MacAddress{}).to_string();
 }

@@ -52,7 +52,8 @@ struct Destination {
 };
 Destination reply_destination(const Packet& request, const Packet& reply);
 
-// "id:<hex>" from option 61, else "mac:<chaddr>".
+// "id:<hex>" from option 61, else "mac:<chaddr>". An option 61 that is just hardware type 1 and
+// chaddr counts as absent.
 std::string client_key(const Packet& request);
 
 class Responder {

@@ -16,6 +16,7 @@ TEST(Url, RefusesBadEscapesAndNul) {
   EXPECT_FALSE(decode("%2"));
   EXPECT_FALSE(decode("%zz"));
   EXPECT_FALSE(decode("a%00b"));
+  EXPECT_FALSE(decode(std::string_view("a\0b", 3)));  // found by the fuzzer
 }
 
 TEST(Url, ParsesQuery) {

@@ -123,6 +123,22 @@ TEST(DhcpPacket, OverloadedFileAndSnameCarryOptions) {
   EXPECT_TRUE(p.sname.empty());
 }
 
+TEST(DhcpPacket, OverloadInsideTheFileFieldIsIgnored) {
+  // Found by the fuzzer: an option 52 inside an overloaded file field must not become an option
+  // that re-encodes as a (malformed) overload of the options field.
+  auto bytes = valid_bytes();
+  bytes.resize(240);
+  bytes.insert(bytes.end(), {opt::kMessageType, 1, 1, opt::kOverload, 1, 1, opt::kEnd});
+  const uint8_t file_opts[] = {opt::kOverload, 2, 'x', 'y', opt::kHostName, 1, 'h', opt::kEnd};
+  std::copy(std::begin(file_opts), std::end(file_opts), bytes.begin() + 108);
+  auto parsed = parse(bytes);
+  ASSERT_TRUE(std::holds_alternative<Packet>(parsed));
+  const Packet& p = std::get<Packet>(parsed);
+  EXPECT_FALSE(p.options.has(opt::kOverload));
+  EXPECT_EQ(p.options.string(opt::kHostName), "h");
+  EXPECT_TRUE(std::holds_alternative<Packet>(parse(serialize(p))));
+}
+
 TEST(DhcpPacket, BadOverloadValueIsRefused) {
   auto bytes = valid_bytes();
   bytes.resize(240);

@@ -117,6 +117,20 @@ TEST_F(Exchange, ClientIdentifierIsTheKeyWhenPresent) {
   EXPECT_EQ(store_.all().size(), 1u);
 }
 
+TEST_F(Exchange, ClientIdentifierThatIsJustTheMacIsTheSameClient) {
+  // UEFI PXE sends 61 = 01:<mac>; the iPXE it loads sends no 61. Same machine, same lease.
+  Packet uefi = dora("52:54:00:00:00:01", [](Packet& p) {
+    p.options.set(opt::kClientId, {1, 0x52, 0x54, 0x00, 0x00, 0x00, 0x01});
+  });
+  Packet ipxe = dora("52:54:00:00:00:01");
+  EXPECT_EQ(uefi.yiaddr, ipxe.yiaddr);
+  EXPECT_EQ(store_.all().size(), 1u);
+  // Another MAC inside the identifier is a real identifier.
+  Packet other = client_packet(MessageType::kDiscover, "52:54:00:00:00:01");
+  other.options.set(opt::kClientId, {1, 0x52, 0x54, 0x00, 0x00, 0x00, 0x02});
+  EXPECT_EQ(client_key(other), "id:01525400000002");
+}
+
 TEST_F(Exchange, OfferedAddressIsHeldForItsClient) {
   Decision first = send(client_packet(MessageType::kDiscover, "52:54:00:00:00:01"));
   Decision second = send(client_packet(MessageType::kDiscover, "52:54:00:00:00:02"));
