@@ -26,6 +26,12 @@ int main(int argc, char** argv) {
       "appear in the inventory and are enrolled.\n"};
   app.set_version_flag("--version", "slipway 0.1.0");
   app.require_subcommand(1);
+  // Options of a command are accepted after its subcommands too: `slipway machines list -s URL`.
+  app.fallthrough();
+  std::string server_url = default_server_url();
+  app.add_option("-s,--server", server_url,
+                 "The appliance's URL for client commands (default: $SLIPWAY_URL or "
+                 "http://127.0.0.1:8080)");
 
   std::string config_path = "/etc/slipway/slipway.yaml";
   auto* serve = app.add_subcommand(
@@ -35,11 +41,8 @@ int main(int argc, char** argv) {
   bool check_only = false;
   serve->add_flag("--check", check_only, "Validate the configuration and exit");
 
-  std::string server_url = default_server_url();
   auto* machines = app.add_subcommand("machines", "Inventory of machines");
   machines->require_subcommand(1);
-  machines->add_option("-s,--server", server_url,
-                       "The appliance's URL (default: $SLIPWAY_URL or http://127.0.0.1:8080)");
   auto* list = machines->add_subcommand("list", "List machines (a table, or JSON with --json)");
   bool as_json = false;
   list->add_flag("--json", as_json, "Print the API's JSON instead of a table");

@@ -90,7 +90,9 @@ wait_until() {
 # on URL ($SLIPWAY_URL must be set).
 start_slipway() {
   local ns=$1 config=$2 logfile=$3
-  in_ns "$ns" "$SLIPWAY_BIN" serve --config "$config" >>"$logfile" 2>&1 &
+  # `ip netns exec` execs slipway: $! is slipway's own PID (a function here would put a
+  # subshell in between, and killing that would leave slipway running).
+  ip netns exec "$ns" "$SLIPWAY_BIN" serve --config "$config" >>"$logfile" 2>&1 &
   SLIPWAY_PID=$!
   track_pid "$SLIPWAY_PID"
   wait_until 20 "slipway serve to answer /healthz" in_ns "$ns" curl -sf "$SLIPWAY_URL/healthz"

@@ -55,7 +55,7 @@ lab_probe_accel() {
   [[ -n "${LAB_ACCEL:-}" ]] && return
   LAB_ACCEL=tcg
   if [[ -r /dev/kvm && -w /dev/kvm ]]; then
-    if timeout 20 qemu-system-x86_64 -accel kvm -m 256 -nographic -no-reboot \
+    if timeout 10 qemu-system-x86_64 -accel kvm -m 256 -nographic -no-reboot \
       -kernel "$LAB_ASSETS/runtime/vmlinuz" -append "console=ttyS0 panic=-1 root=/dev/nonexistent" \
       </dev/null 2>&1 | grep -q "Kernel panic"; then
       LAB_ACCEL=kvm

@@ -1,0 +1,49 @@
+#include "wol/magic_packet.h"
+
+#include <gtest/gtest.h>
+
+namespace slipway::wol {
+namespace {
+
+const MacAddress kMac = *MacAddress::parse("52:54:00:12:34:56");
+
+TEST(MagicPacket, EncodesSyncAndSixteenCopies) {
+  auto bytes = encode({kMac, {}});
+  ASSERT_TRUE(bytes);
+  ASSERT_EQ(bytes->size(), kMagicPacketSize);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ((*bytes)[i], 0xFF);
+  for (int copy = 0; copy < 16; ++copy) {
+    EXPECT_EQ((*bytes)[6 + copy * 6], 0x52);
+    EXPECT_EQ((*bytes)[6 + copy * 6 + 5], 0x56);
+  }
+}
+
+TEST(MagicPacket, RoundTripsWithPasswords) {
+  for (std::vector<uint8_t> pw : {std::vector<uint8_t>{}, {1, 2, 3, 4}, {1, 2, 3, 4, 5, 6}}) {
+    MagicPacket p{kMac, pw};
+    auto bytes = encode(p);
+    ASSERT_TRUE(bytes);
+    EXPECT_EQ(decode(*bytes), p);
+  }
+  EXPECT_FALSE(encode({kMac, {1, 2, 3}}));
+}
+
+TEST(MagicPacket, FindsThePacketAfterAHeader) {
+  auto bytes = *encode({kMac, {}});
+  std::vector<uint8_t> framed = {0xAA, 0xBB, 0xFF};
+  framed.insert(framed.end(), bytes.begin(), bytes.end());
+  auto p = decode(framed);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->target, kMac);
+}
+
+TEST(MagicPacket, RefusesBrokenRepetition) {
+  auto bytes = *encode({kMac, {}});
+  bytes[6 + 7 * 6] ^= 1;
+  EXPECT_FALSE(decode(bytes));
+  bytes.resize(50);
+  EXPECT_FALSE(decode(bytes));
+}
+
+}  // namespace
+}  // namespace slipway::wol

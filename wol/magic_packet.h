@@ -1,0 +1,31 @@
+#pragma once
+// The Wake-on-LAN magic packet: six 0xFF bytes, the target MAC sixteen times, and an optional
+// SecureOn password of 4 or 6 bytes. Pure codec; the senders (UDP broadcast, raw Ethernet
+// frames) build on it.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "common/mac_address.h"
+#include "common/result.h"
+
+namespace slipway::wol {
+
+inline constexpr size_t kMagicPacketSize = 6 + 16 * MacAddress::kSize;
+
+struct MagicPacket {
+  MacAddress target;
+  std::vector<uint8_t> password;  // empty, 4 or 6 bytes
+
+  bool operator==(const MagicPacket&) const = default;
+};
+
+// Refuses a password that is not 0, 4 or 6 bytes long.
+Result<std::vector<uint8_t>> encode(const MagicPacket& packet);
+// Finds a magic packet in a payload: the sync stream may be preceded by other bytes (some
+// senders prefix a header), and a password may follow.
+std::optional<MagicPacket> decode(std::span<const uint8_t> payload);
+
+}  // namespace slipway::wol
