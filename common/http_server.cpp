@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
+#include <array>
 #include <optional>
 
 #include "common/log.h"
@@ -102,6 +103,15 @@ Response Router::dispatch(const Request& req, const asio::ip::address& remote) c
   }
 }
 
+namespace {
+
+Counter& response_counter(Metrics& metrics, const char* status_class) {
+  return metrics.counter("slipway_http_responses_total", "HTTP responses, by status class",
+                         std::string("code=\"") + status_class + "\"");
+}
+
+}  // namespace
+
 struct Server::Shared {
   const Router& router;
   Limits limits;
@@ -110,6 +120,7 @@ struct Server::Shared {
   Counter& refused;
   Counter& bad_requests;
   Counter& requests;
+  std::array<Counter*, 6> responses;  // by status class: index 1 = 1xx ... 5 = 5xx
 };
 
 class Server::Session : public std::enable_shared_from_this<Server::Session> {
@@ -155,6 +166,8 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
     shared_->requests.inc();
     const Request& req = parser_->get();
     response_ = shared_->router.dispatch(req, remote_);
+    unsigned status = std::visit([](const auto& r) { return r.result_int(); }, response_);
+    if (status >= 100 && status < 600) shared_->responses[status / 100]->inc();
     bool close_after = std::visit([](const auto& r) { return !r.keep_alive(); }, response_);
     write(close_after);
   }
@@ -195,7 +208,10 @@ Server::Server(asio::io_context& io, const Router& router, Limits limits, Metric
                           "Connections refused at the connection limit"),
           metrics.counter("slipway_http_bad_requests_total",
                           "Malformed or oversized HTTP requests"),
-          metrics.counter("slipway_http_requests_total", "HTTP requests handled")})) {}
+          metrics.counter("slipway_http_requests_total", "HTTP requests handled"),
+          {nullptr, &response_counter(metrics, "1xx"), &response_counter(metrics, "2xx"),
+           &response_counter(metrics, "3xx"), &response_counter(metrics, "4xx"),
+           &response_counter(metrics, "5xx")}})) {}
 
 Server::~Server() { stop(); }
 

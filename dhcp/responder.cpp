@@ -98,7 +98,7 @@ std::optional<Ipv4> Responder::choose_address(const Packet& req, const std::stri
   return std::nullopt;
 }
 
-Packet Responder::make_reply(const Packet& req, MessageType type, Ipv4 yiaddr) const {
+Packet Responder::reply_header(const Packet& req, MessageType type) const {
   Packet r;
   r.op = kBootReply;
   r.htype = req.htype;
@@ -107,12 +107,18 @@ Packet Responder::make_reply(const Packet& req, MessageType type, Ipv4 yiaddr) c
   r.flags = req.flags;
   r.giaddr = req.giaddr;
   r.chaddr = req.chaddr;
-  r.yiaddr = yiaddr;
-  if (type == MessageType::kAck) r.ciaddr = req.ciaddr;
   r.options.set_u8(opt::kMessageType, static_cast<uint8_t>(type));
   r.options.set_ipv4(opt::kServerId, config_.server_id);
+  return r;
+}
+
+Packet Responder::make_reply(const Packet& req, MessageType type,
+                             std::optional<Ipv4> leased) const {
+  Packet r = reply_header(req, type);
+  if (type == MessageType::kAck) r.ciaddr = req.ciaddr;
   const auto& s = config_.subnet;
-  if (type != MessageType::kInform) {
+  if (leased) {
+    r.yiaddr = *leased;
     r.options.set_u32(opt::kLeaseTime, s.lease_time);
     r.options.set_u32(opt::kRenewalTime, s.lease_time / 2);
     r.options.set_u32(opt::kRebindingTime, static_cast<uint32_t>(uint64_t{s.lease_time} * 7 / 8));
@@ -153,16 +159,7 @@ void Responder::add_boot_data(const Packet& req, Packet& reply) const {
 }
 
 Packet Responder::make_nak(const Packet& req, std::string_view message) const {
-  Packet r;
-  r.op = kBootReply;
-  r.htype = req.htype;
-  r.hlen = req.hlen;
-  r.xid = req.xid;
-  r.flags = req.flags;
-  r.giaddr = req.giaddr;
-  r.chaddr = req.chaddr;
-  r.options.set_u8(opt::kMessageType, static_cast<uint8_t>(MessageType::kNak));
-  r.options.set_ipv4(opt::kServerId, config_.server_id);
+  Packet r = reply_header(req, MessageType::kNak);
   r.options.set_string(opt::kMessage, message);
   return r;
 }
@@ -233,12 +230,8 @@ Decision Responder::decline(const Packet& req, const std::string& key) {
 
 Decision Responder::inform(const Packet& req) {
   if (req.ciaddr.is_zero()) return {std::nullopt, "inform_without_ciaddr"};
-  Packet reply = make_reply(req, MessageType::kAck, Ipv4{});
-  reply.ciaddr = req.ciaddr;
-  reply.options.erase(opt::kLeaseTime);
-  reply.options.erase(opt::kRenewalTime);
-  reply.options.erase(opt::kRebindingTime);
-  return {std::move(reply), {}};
+  // Configuration only: no address, no lease times (RFC 2131 section 3.4).
+  return {make_reply(req, MessageType::kAck, std::nullopt), {}};
 }
 
 }  // namespace slipway::dhcp

@@ -78,7 +78,10 @@ class Responder {
   std::optional<Ipv4> choose_address(const Packet& req, const std::string& key);
   bool in_range(Ipv4 ip) const;
   bool is_free_for(Ipv4 ip, const std::string& key) const;
-  Packet make_reply(const Packet& req, MessageType type, Ipv4 yiaddr) const;
+  // The fields and options every reply carries (type, server id, xid, chaddr, relay).
+  Packet reply_header(const Packet& req, MessageType type) const;
+  // An OFFER or ACK with the subnet's options; with `leased`, the address and lease times.
+  Packet make_reply(const Packet& req, MessageType type, std::optional<Ipv4> leased) const;
   void add_boot_data(const Packet& req, Packet& reply) const;
   Packet make_nak(const Packet& req, std::string_view message) const;
 

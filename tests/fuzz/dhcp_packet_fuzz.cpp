@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <span>
 #include <variant>
 
@@ -15,14 +14,9 @@
 #include "dhcp/packet.h"
 #include "dhcp/pxe_classifier.h"
 #include "dhcp/responder.h"
+#include "tests/fuzz/fuzz_check.h"
 
-namespace {
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-}  // namespace
+using slipway::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace slipway;

@@ -7,20 +7,14 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <span>
 #include <variant>
 
+#include "tests/fuzz/fuzz_check.h"
 #include "tftp/negotiation.h"
 #include "tftp/packet.h"
 
-namespace {
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-}  // namespace
+using slipway::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace slipway::tftp;

@@ -118,6 +118,7 @@ in_ns "$cli_b" bash -c 'printf "\x00\x09\x00\x00" >/dev/udp/198.18.10.1/69'
 wait_until 5 "the short DHCP packet to be counted" \
   test "$(metric "$srv" 'slipway_dhcp_dropped_total{reason="too_short"}')" -gt "$dropped_before"
 [[ $(metric "$srv" 'slipway_dhcp_dropped_total{reason="bad_cookie"}') -ge 1 ]] || fail "bad cookie not counted"
+errors_before=$(metric "$srv" 'slipway_http_responses_total{code="4xx"}')
 code=$(in_ns "$cli_b" curl -s -o /dev/null -w '%{http_code}' "$SLIPWAY_URL/no/such/path")
 [[ "$code" == 404 ]] || fail "unknown path gave $code"
 code=$(in_ns "$cli_b" curl -s -o /dev/null -w '%{http_code}' "$SLIPWAY_URL/boot/ipxe?mac=nonsense")
@@ -128,6 +129,8 @@ code=$(in_ns "$cli_b" curl -s -o /dev/null -w '%{http_code}' --path-as-is "$SLIP
 [[ "$code" == 400 ]] || fail "literal .. gave $code"
 in_ns "$cli_b" curl -sf -o /dev/null --tftp-blksize 1468 tftp://198.18.10.1/../slipway.yaml &&
   fail "TFTP served a file outside the assets folder"
+errors_after=$(metric "$srv" 'slipway_http_responses_total{code="4xx"}')
+((errors_after - errors_before == 4)) || fail "4xx responses counted $((errors_after - errors_before)), expected 4"
 kill -0 "$SLIPWAY_PID" || fail "slipway died on bad input"
 in_ns "$cli_b" curl -sf "$SLIPWAY_URL/healthz" >/dev/null || fail "HTTP down after bad input"
 pass "malformed packets and bad requests counted and refused; daemon alive"
