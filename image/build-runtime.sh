@@ -63,8 +63,18 @@ require_static "$agent" "build slipway-agent with -static"
 # --- Kernel ------------------------------------------------------------------------------
 # The versioned package behind linux-image-amd64. apt-cache reads the local package lists, so
 # this costs no network; without lists, a kernel already in the cache is used.
-kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-  awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }') || true
+resolve_kernel() {
+  apt-cache depends linux-image-amd64 2>/dev/null |
+    awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }' || true
+}
+kernel_pkg=$(resolve_kernel)
+have_cached=$(find "$cache" -mindepth 2 -maxdepth 2 -name .complete 2>/dev/null | head -n 1)
+if [[ -z "$kernel_pkg" && -z "$have_cached" && $(id -u) -eq 0 ]]; then
+  # A fresh machine may have no package lists yet.
+  log "no package lists: apt-get update"
+  apt-get update -qq >/dev/null
+  kernel_pkg=$(resolve_kernel)
+fi
 if [[ -z "$kernel_pkg" ]]; then
   kernel_pkg=$(find "$cache" -mindepth 2 -maxdepth 2 -name .complete -printf '%h\n' 2>/dev/null |
     sed 's|.*/||' | sort -V | tail -n 1)
@@ -79,7 +89,13 @@ if [[ ! -f "$tree/.complete" ]]; then
   apt_opts=(-q)
   # As root, apt drops to the _apt user, which may not write into $work.
   if [[ $(id -u) -eq 0 ]]; then apt_opts+=(-o APT::Sandbox::User=root); fi
-  (cd "$work" && apt-get "${apt_opts[@]}" download "$kernel_pkg" >/dev/null)
+  if ! (cd "$work" && apt-get "${apt_opts[@]}" download "$kernel_pkg" >/dev/null); then
+    # Stale package lists name a version the mirror no longer has: refresh once and retry.
+    [[ $(id -u) -eq 0 ]] || die "cannot download $kernel_pkg (run as root to refresh the lists)"
+    log "download failed: apt-get update and retry"
+    apt-get update -qq >/dev/null
+    (cd "$work" && apt-get "${apt_opts[@]}" download "$kernel_pkg" >/dev/null)
+  fi
   dpkg-deb -x "$work"/"$kernel_pkg"_*.deb "$work/root"
   kver=$(ls "$work/root/lib/modules")
   # The package ships no modules.dep (its postinst runs depmod); make one in the cache tree.
