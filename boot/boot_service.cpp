@@ -28,14 +28,10 @@ std::optional<BootAnswer> BootService::on_dhcp(const NetbootClient& client) {
                            client.vendor_class);
     return answer;
   }
+  // Remembered until the window ends, not until the script is handed out: iPXE may ask again
+  // (a proxyDHCP client sends more than one boot-service request) and must get the same answer.
   bool is_script = answer->filename.find("/boot/ipxe?") != std::string::npos;
-  if (client.committing) {
-    if (is_script) {
-      loader_acked_at_.erase(client.mac);
-    } else {
-      loader_acked_at_[client.mac] = now;
-    }
-  }
+  if (client.committing && !is_script) loader_acked_at_[client.mac] = now;
   if (loader_acked_at_.size() > 10000) {
     std::erase_if(loader_acked_at_,
                   [now](const auto& e) { return now - e.second > kLoaderWindowSeconds; });

@@ -18,6 +18,8 @@ std::optional<BootAnswer> plan_dhcp_boot(const BootConfig& config, const Netboot
   bool ours = client.user_class == config.ipxe_marker;
   if (client.ipxe && (ours || !config.chainload_ipxe || loader_recently_sent)) {
     answer.filename = script_url(config, client);
+    // iPXE drops a ProxyDHCPACK without a next-server, even when the file is a URL.
+    answer.next_server = config.tftp_server;
     return answer;
   }
 

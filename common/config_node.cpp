@@ -68,7 +68,14 @@ ConfigNode ConfigNode::child(std::string_view key) const {
   return *found;
 }
 
-void ConfigNode::allow_keys(std::initializer_list<std::string_view> allowed) const {
+std::vector<std::string> ConfigNode::keys() const {
+  std::vector<std::string> out;
+  if (!node_.IsMap()) return out;
+  for (const auto& entry : node_) out.push_back(entry.first.Scalar());
+  return out;
+}
+
+void ConfigNode::allow_keys(const std::vector<std::string_view>& allowed) const {
   if (node_.IsNull()) return;
   if (!node_.IsMap()) fail("must be a mapping of keys");
   for (const auto& entry : node_) {

@@ -34,13 +34,16 @@ class ConfigNode {
   const std::string& path() const { return path_; }
   bool is_map() const { return node_.IsMap(); }
   bool is_null() const { return node_.IsNull(); }
+  bool is_sequence() const { return node_.IsSequence(); }
 
   // Map access. child() fails when the key is missing; find() returns nullopt instead.
   bool has(std::string_view key) const;
   ConfigNode child(std::string_view key) const;
   std::optional<ConfigNode> find(std::string_view key) const;
   // Fails on any key not in `allowed`, naming it and the allowed ones. Also fails if not a map.
-  void allow_keys(std::initializer_list<std::string_view> allowed) const;
+  void allow_keys(const std::vector<std::string_view>& allowed) const;
+  // The keys of a mapping, in file order.
+  std::vector<std::string> keys() const;
 
   std::string as_string() const;
   int64_t as_int(int64_t min, int64_t max) const;

@@ -59,6 +59,24 @@ void add_api_routes(http::Router& router, const ApiServices& services) {
                                               json({{"leases", list}}).dump() + "\n"));
   });
 
+  const DhcpService* dhcp = services.dhcp;
+  router.add(bhttp::verb::get, "/api/v1/dhcp/servers", [dhcp](const http::RequestContext& ctx) {
+    json list = json::array();
+    if (dhcp) {
+      for (const auto& s : dhcp->foreign_servers()) {
+        list.push_back({{"server_id", s.server_id.to_string()},
+                        {"mac", s.mac.to_string()},
+                        {"source_ip", s.source_ip.to_string()},
+                        {"first_seen", s.first_seen},
+                        {"last_seen", s.last_seen},
+                        {"replies", s.replies},
+                        {"known", s.known}});
+      }
+    }
+    return http::Response(http::json_response(ctx.request, bhttp::status::ok,
+                                              json({{"servers", list}}).dump() + "\n"));
+  });
+
   router.add(bhttp::verb::post, "/api/v1/agent/report", [&](const http::RequestContext& ctx) {
     auto report = imaging::parse_agent_report(ctx.request.body());
     if (!report) {

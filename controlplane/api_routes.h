@@ -3,6 +3,7 @@
 //   GET  /api/v1/machines          {"machines": [machine...]}
 //   GET  /api/v1/events?limit=N    {"events": [event...]}, newest first
 //   GET  /api/v1/leases            {"leases": [lease...]}
+//   GET  /api/v1/dhcp/servers      {"servers": [...]}: other DHCP servers seen on the LAN
 //   POST /api/v1/agent/report      an imaging::AgentReport from the runtime -> {"machine": ...}
 //   GET  /metrics                  Prometheus text
 //   GET  /healthz                  "ok"
@@ -10,6 +11,7 @@
 
 #include "common/http_server.h"
 #include "common/metrics.h"
+#include "controlplane/dhcp_service.h"
 #include "dhcp/lease.h"
 #include "inventory/machine_store.h"
 
@@ -20,6 +22,7 @@ struct ApiServices {
   inventory::MachineStore& machines;
   dhcp::LeaseStore& leases;
   Metrics& metrics;
+  const DhcpService* dhcp = nullptr;  // null when DHCP is off
 };
 
 void add_api_routes(http::Router& router, const ApiServices& services);

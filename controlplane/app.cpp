@@ -14,9 +14,7 @@
 #include "common/metrics.h"
 #include "common/sqlite.h"
 #include "controlplane/api_routes.h"
-#include "dhcp/responder.h"
-#include "dhcp/router_advert.h"
-#include "dhcp/server.h"
+#include "controlplane/dhcp_service.h"
 #include "dhcp/sqlite_lease_store.h"
 #include "inventory/sqlite_machine_store.h"
 #include "tftp/file_source.h"
@@ -69,29 +67,34 @@ int serve(const AppConfig& c) {
   dhcp::SqliteLeaseStore leases(*db);
   inventory::SqliteMachineStore machines(*db, clock);
   boot::BootService boot_service(c.boot, machines, clock);
-  dhcp::ResponderConfig responder_config{c.server_address, c.dhcp.subnet};
-  dhcp::Responder responder(responder_config, leases, clock, [&](const NetbootClient& client) {
-    return boot_service.on_dhcp(client);
-  });
   tftp::FileSource tftp_files(c.assets_dir);
-  http::Router router;
-  boot::add_boot_routes(router, boot_service, assets, metrics);
-  add_api_routes(router, ApiServices{machines, leases, metrics});
+
+  std::vector<dhcp::ServedInterface> served;
+  for (const auto& name : c.interfaces) {
+    auto address = served.empty() ? std::optional<Ipv4>(c.server_address) : interface_address(name);
+    if (!address) {
+      log->error("interface {} has no IPv4 address: DHCP needs one to answer from", name);
+      return 1;
+    }
+    served.push_back({name, *address});
+  }
 
   asio::io_context io(1);
-  dhcp::Server dhcp_server(io, responder, metrics);
-  dhcp::RouterAdvertiser router_advertiser(io, metrics);
+  std::unique_ptr<DhcpService> dhcp;
+  if (c.dhcp.enabled) {
+    dhcp = std::make_unique<DhcpService>(io, c.dhcp, served, leases, machines, boot_service, clock,
+                                         metrics);
+  }
+  http::Router router;
+  boot::add_boot_routes(router, boot_service, assets, metrics);
+  add_api_routes(router, ApiServices{machines, leases, metrics, dhcp.get()});
   tftp::Server tftp_server(io, tftp_files, metrics, tftp::ServerLimits{});
   http::Server http_server(io, router, http::Limits{}, metrics);
 
-  if (c.dhcp.enabled) {
-    if (auto s = dhcp_server.start(c.interface, c.dhcp.port); !s) {
+  if (dhcp) {
+    if (auto s = dhcp->start(); !s) {
       log->error("{}", s.error().message);
       return 1;
-    }
-    if (c.dhcp.answer_router_solicitations) {
-      // Only a speed-up: without it iPXE waits for IPv6 routers, but still boots.
-      if (auto s = router_advertiser.start(c.interface); !s) log->warn("{}", s.error().message);
     }
   }
   if (c.tftp.enabled) {
@@ -107,13 +110,16 @@ int serve(const AppConfig& c) {
     return 1;
   }
 
+  std::string interfaces;
+  for (const auto& i : served) interfaces += (interfaces.empty() ? "" : ",") + i.name;
+  std::string dhcp_mode = !c.dhcp.enabled ? "off"
+                          : c.dhcp.responder.mode == dhcp::Mode::kProxy
+                              ? "proxy"
+                              : std::to_string(c.dhcp.responder.subnets.size()) + " subnet(s)";
   log->info(
-      "serving interface={} server_address={} dhcp={} tftp={} http={}:{} public_url={} "
+      "serving interfaces={} server_address={} dhcp={} tftp={} http={}:{} public_url={} "
       "database={} assets={}",
-      c.interface.empty() ? "-" : c.interface, c.server_address.to_string(),
-      c.dhcp.enabled
-          ? c.dhcp.subnet.range_first.to_string() + "-" + c.dhcp.subnet.range_last.to_string()
-          : "off",
+      interfaces.empty() ? "-" : interfaces, c.server_address.to_string(), dhcp_mode,
       c.tftp.enabled ? c.tftp.listen + ":" + std::to_string(c.tftp.port) : "off", c.http.listen,
       c.http.port, c.boot.public_url, c.database().string(), c.assets_dir.string());
 
@@ -121,8 +127,7 @@ int serve(const AppConfig& c) {
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
     log->info("stopping signal={}", signal);
-    dhcp_server.stop();
-    router_advertiser.stop();
+    if (dhcp) dhcp->stop();
     tftp_server.stop();
     http_server.stop();
     io.stop();

@@ -26,29 +26,6 @@ bool interface_exists(const std::string& name) { return if_nametoindex(name.c_st
 
 namespace {
 
-std::vector<Ipv4> ipv4_list(const ConfigNode& node) {
-  std::vector<Ipv4> out;
-  for (const auto& item : node.as_list()) out.push_back(item.as_ipv4());
-  return out;
-}
-
-// "198.18.0.100-198.18.0.200" (spaces around '-' allowed).
-std::pair<Ipv4, Ipv4> parse_range(const ConfigNode& node) {
-  std::string text = node.as_string();
-  size_t dash = text.find('-');
-  auto trim = [](std::string s) {
-    while (!s.empty() && s.front() == ' ') s.erase(s.begin());
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-    return s;
-  };
-  if (dash == std::string::npos) node.fail("must be 'FIRST-LAST', e.g. 198.18.0.100-198.18.0.200");
-  auto first = Ipv4::parse(trim(text.substr(0, dash)));
-  auto last = Ipv4::parse(trim(text.substr(dash + 1)));
-  if (!first || !last) node.fail("'" + text + "' is not 'FIRST-LAST' with two IPv4 addresses");
-  if (*last < *first) node.fail("the range ends before it starts");
-  return {*first, *last};
-}
-
 std::string relative_asset(const ConfigNode& parent, std::string_view key,
                            const std::string& fallback) {
   auto node = parent.find(key);
@@ -60,37 +37,11 @@ std::string relative_asset(const ConfigNode& parent, std::string_view key,
   return value;
 }
 
-void parse_dhcp(const ConfigNode& node, AppConfig& c) {
-  node.allow_keys({"enabled", "port", "subnet", "range", "routers", "dns", "domain", "lease_time",
-                   "answer_router_solicitations"});
-  c.dhcp.enabled = node.bool_or("enabled", true);
-  c.dhcp.port = static_cast<uint16_t>(node.int_or("port", 67, 1, 65535));
-  c.dhcp.answer_router_solicitations = node.bool_or("answer_router_solicitations", true);
-  if (!c.dhcp.enabled) return;
-  auto& s = c.dhcp.subnet;
-  s.subnet = node.child("subnet").as_subnet();
-  auto range_node = node.child("range");
-  std::tie(s.range_first, s.range_last) = parse_range(range_node);
-  for (Ipv4 ip : {s.range_first, s.range_last}) {
-    if (!s.subnet.contains(ip)) {
-      range_node.fail(ip.to_string() + " is outside subnet " + s.subnet.to_string());
-    }
-    if (s.subnet.prefix < 31 && (ip == s.subnet.network || ip == s.subnet.broadcast())) {
-      range_node.fail(ip.to_string() + " is the network or broadcast address of " +
-                      s.subnet.to_string());
-    }
-  }
-  if (auto r = node.find("routers")) s.routers = ipv4_list(*r);
-  if (auto d = node.find("dns")) s.dns_servers = ipv4_list(*d);
-  s.domain_name = node.string_or("domain", "");
-  s.lease_time = static_cast<uint32_t>(node.int_or("lease_time", 3600, 60, 365LL * 86400));
-}
-
 }  // namespace
 
 AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& lookup) {
-  root.allow_keys({"data_dir", "assets_dir", "log_level", "interface", "server_address", "dhcp",
-                   "tftp", "http", "boot"});
+  root.allow_keys({"data_dir", "assets_dir", "log_level", "interface", "interfaces",
+                   "server_address", "dhcp", "tftp", "http", "boot"});
   AppConfig c;
   c.data_dir = root.string_or("data_dir", c.data_dir.string());
   c.assets_dir = root.string_or("assets_dir", (c.data_dir / "assets").string());
@@ -101,41 +52,52 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
   }
 
   auto dhcp_node = root.find("dhcp");
-  if (dhcp_node) {
-    parse_dhcp(*dhcp_node, c);
-  } else {
+  if (!dhcp_node) {
     root.fail("missing required key 'dhcp' (set dhcp.enabled: false to run without DHCP)");
   }
+  c.dhcp = parse_dhcp_config(*dhcp_node);
 
-  c.interface = root.string_or("interface", "");
-  if (c.dhcp.enabled && c.interface.empty()) {
+  if (auto one = root.find("interface")) {
+    if (root.has("interfaces")) one->fail("give 'interface' or 'interfaces', not both");
+    c.interfaces.push_back(one->as_string());
+  } else if (auto list = root.find("interfaces")) {
+    for (const auto& item : list->as_list()) c.interfaces.push_back(item.as_string());
+  }
+  auto interface_node = [&] {
+    return root.has("interface") ? root.child("interface") : root.child("interfaces");
+  };
+  if (c.dhcp.enabled && c.interfaces.empty()) {
     root.fail("missing required key 'interface': the network DHCP serves");
   }
   if (auto sa = root.find("server_address")) {
     c.server_address = sa->as_ipv4();
-  } else if (!c.interface.empty()) {
-    auto ip = lookup(c.interface);
+  } else if (!c.interfaces.empty()) {
+    auto ip = lookup(c.interfaces.front());
     if (!ip) {
-      root.child("interface")
-          .fail("interface '" + c.interface +
-                "' does not exist or has no IPv4 address; give "
-                "server_address or fix the interface");
+      interface_node().fail("interface '" + c.interfaces.front() +
+                            "' does not exist or has no IPv4 address; give server_address or fix "
+                            "the interface");
     }
     c.server_address = *ip;
   } else {
     root.fail("missing required key 'server_address' (or 'interface' to take it from)");
   }
-  if (c.dhcp.enabled && !c.dhcp.subnet.subnet.contains(c.server_address)) {
+  const auto& subnets = c.dhcp.responder.subnets;
+  if (c.dhcp.enabled && c.dhcp.single_subnet_form &&
+      !subnets.front().subnet.contains(c.server_address)) {
     auto node = root.find("server_address");
-    (node ? *node : root.child("interface"))
+    (node ? *node : interface_node())
         .fail("server address " + c.server_address.to_string() + " is not in dhcp.subnet " +
-              c.dhcp.subnet.subnet.to_string());
+              subnets.front().subnet.to_string());
   }
-  if (c.dhcp.enabled && c.server_address >= c.dhcp.subnet.range_first &&
-      c.server_address <= c.dhcp.subnet.range_last) {
-    // Not fatal for the DHCP server (it skips its own address), but almost always a typo.
-    dhcp_node->child("range").fail("the range contains the server address " +
-                                   c.server_address.to_string());
+  for (const auto& s : subnets) {
+    for (const auto& pool : s.pools) {
+      if (pool.first <= c.server_address && c.server_address <= pool.last) {
+        // Not fatal for the DHCP server (it skips its own address), but almost always a typo.
+        dhcp_node->fail("pool " + pool.first.to_string() + "-" + pool.last.to_string() +
+                        " contains the server address " + c.server_address.to_string());
+      }
+    }
   }
 
   if (auto t = root.find("tftp")) {
@@ -188,9 +150,11 @@ AppConfig load_config(const std::filesystem::path& path) {
   auto base = std::filesystem::absolute(path).parent_path();
   if (c.data_dir.is_relative()) c.data_dir = base / c.data_dir;
   if (c.assets_dir.is_relative()) c.assets_dir = base / c.assets_dir;
-  if (!c.interface.empty() && !interface_exists(c.interface)) {
-    root.child("interface")
-        .fail("no network interface named '" + c.interface + "' on this machine");
+  for (const auto& name : c.interfaces) {
+    if (!interface_exists(name)) {
+      root.child(root.has("interface") ? "interface" : "interfaces")
+          .fail("no network interface named '" + name + "' on this machine");
+    }
   }
   return c;
 }

@@ -7,11 +7,12 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "boot/boot_config.h"
 #include "common/config_node.h"
 #include "common/ipv4.h"
-#include "dhcp/responder.h"
+#include "controlplane/dhcp_config.h"
 
 namespace slipway::controlplane {
 
@@ -20,16 +21,10 @@ struct AppConfig {
   std::filesystem::path data_dir = "/var/lib/slipway";
   std::filesystem::path assets_dir;  // default: <data_dir>/assets
   std::string log_level = "info";
-  std::string interface;  // the provisioning network
-  Ipv4 server_address;    // this appliance on that network
-
-  struct Dhcp {
-    bool enabled = true;
-    uint16_t port = 67;
-    dhcp::SubnetConfig subnet;
-    // Answer IPv6 router solicitations with "no router here" so iPXE does not wait for one.
-    bool answer_router_solicitations = true;
-  } dhcp;
+  // The provisioning networks; DHCP serves each. The first is where server_address lives.
+  std::vector<std::string> interfaces;
+  Ipv4 server_address;  // this appliance on the first interface (next-server, boot URLs)
+  DhcpConfig dhcp;
   struct Tftp {
     bool enabled = true;
     std::string listen = "0.0.0.0";

@@ -2,8 +2,7 @@
 // Leases and the LeaseStore interface the responder works against.
 //
 // A lease is keyed by its address and by its client key (option 61 when the client sends one,
-// else its MAC). commit() must be durable when it returns: the responder sends an ACK only after
-// its lease is committed.
+// else its MAC). The server sends an ACK only after flush() made its lease durable.
 
 #include <cstdint>
 #include <optional>
@@ -34,9 +33,13 @@ class LeaseStore {
   virtual std::optional<Lease> find_by_ip(Ipv4 ip) const = 0;
   virtual std::optional<Lease> find_by_client(const std::string& client_key) const = 0;
   // Inserts or replaces the lease for lease.ip; a lease the same client held on another address
-  // is removed in the same step. Durable on success.
+  // is removed in the same step. Visible to lookups at once; durable after flush().
   virtual Status commit(const Lease& lease) = 0;
   virtual Status remove(Ipv4 ip) = 0;
+  // Makes every commit() and remove() since the last flush() durable, in one transaction (group
+  // commit). On failure nothing of them is kept, lookups show the durable state again, and the
+  // caller must not send the replies that depended on them.
+  virtual Status flush() = 0;
   virtual std::vector<Lease> all() const = 0;
 };
 

@@ -37,6 +37,11 @@ Status MemoryLeaseStore::remove(Ipv4 ip) {
   return {};
 }
 
+void MemoryLeaseStore::clear() {
+  by_ip_.clear();
+  by_client_.clear();
+}
+
 std::vector<Lease> MemoryLeaseStore::all() const {
   std::vector<Lease> out;
   out.reserve(by_ip_.size());

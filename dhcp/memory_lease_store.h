@@ -16,6 +16,8 @@ class MemoryLeaseStore : public LeaseStore {
   Status commit(const Lease& lease) override;
   Status remove(Ipv4 ip) override;
   std::vector<Lease> all() const override;
+  Status flush() override { return {}; }
+  void clear();
 
  private:
   std::map<Ipv4, Lease> by_ip_;

@@ -1,6 +1,7 @@
 #include "dhcp/packet.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/byte_reader.h"
 #include "common/byte_writer.h"
@@ -223,7 +224,76 @@ std::variant<Packet, ParseError> parse(std::span<const uint8_t> bytes) {
   return p;
 }
 
-std::vector<uint8_t> serialize(const Packet& p) {
+namespace {
+
+// One option instance on the wire: code, length (at most 255) and value.
+struct Instance {
+  uint8_t code;
+  std::span<const uint8_t> value;
+  size_t wire_size() const { return 2 + value.size(); }
+};
+
+std::vector<Instance> split_options(const Options& options) {
+  std::vector<Instance> out;
+  for (const auto& [code, value] : options.entries()) {
+    size_t pos = 0;
+    do {
+      size_t chunk = std::min<size_t>(value.size() - pos, 255);
+      out.push_back({code, std::span<const uint8_t>(value).subspan(pos, chunk)});
+      pos += chunk;
+    } while (pos < value.size());
+  }
+  return out;
+}
+
+void write_instances(ByteWriter& w, const std::vector<Instance>& list) {
+  for (const auto& i : list) {
+    w.u8(i.code);
+    w.u8(static_cast<uint8_t>(i.value.size()));
+    w.bytes(i.value);
+  }
+}
+
+std::span<const uint8_t> as_bytes(const std::string& s) {
+  return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+}  // namespace
+
+std::vector<uint8_t> serialize(const Packet& p, size_t max_size, size_t* dropped) {
+  std::vector<Instance> all = split_options(p.options);
+  std::vector<Instance> main_area = all;
+  std::vector<Instance> file_area;
+  std::vector<Instance> sname_area;
+  size_t lost = 0;
+  size_t main_room = max_size == 0 ? SIZE_MAX : max_size - kFixedHeaderSize - 4 - 1;
+  size_t total = 0;
+  for (const auto& i : all) total += i.wire_size();
+  if (total > main_room) {
+    // RFC 2131/3396: move what does not fit into the unused file, then sname field, and say so
+    // with option 52 (which takes 3 bytes of the options field). What fits nowhere is dropped.
+    main_area.clear();
+    main_room -= 3;
+    size_t file_room = p.file.empty() ? 128 - 1 : 0;
+    size_t sname_room = p.sname.empty() ? 64 - 1 : 0;
+    auto place = [&](const Instance& i) {
+      for (auto [area, room] :
+           {std::pair{&main_area, &main_room}, std::pair{&file_area, &file_room},
+            std::pair{&sname_area, &sname_room}}) {
+        if (i.wire_size() <= *room) {
+          area->push_back(i);
+          *room -= i.wire_size();
+          return true;
+        }
+      }
+      return false;
+    };
+    for (const auto& i : all) {
+      if (!place(i)) ++lost;
+    }
+  }
+  if (dropped) *dropped = lost;
+
   ByteWriter w(kMinPacketSize + 64);
   w.u8(p.op);
   w.u8(p.htype);
@@ -237,23 +307,32 @@ std::vector<uint8_t> serialize(const Packet& p) {
   w.u32(p.siaddr.value());
   w.u32(p.giaddr.value());
   w.bytes(p.chaddr);
-  auto as_bytes = [](const std::string& s) {
-    return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  auto overloaded_field = [](const std::vector<Instance>& list, size_t width) {
+    ByteWriter f(width);
+    write_instances(f, list);
+    f.u8(opt::kEnd);
+    f.fill(width - f.size(), 0);
+    return f.take();
   };
+  uint8_t overload = (file_area.empty() ? 0 : 1) | (sname_area.empty() ? 0 : 2);
   // Fixed-width fields keep a terminating NUL: at most 63 and 127 characters.
-  w.fixed(as_bytes(p.sname).first(std::min<size_t>(p.sname.size(), 63)), 64);
-  w.fixed(as_bytes(p.file).first(std::min<size_t>(p.file.size(), 127)), 128);
-  w.u32(kMagicCookie);
-  for (const auto& [code, value] : p.options.entries()) {
-    size_t pos = 0;
-    do {
-      size_t chunk = std::min<size_t>(value.size() - pos, 255);
-      w.u8(code);
-      w.u8(static_cast<uint8_t>(chunk));
-      w.bytes(std::span<const uint8_t>(value).subspan(pos, chunk));
-      pos += chunk;
-    } while (pos < value.size());
+  if (overload & 2) {
+    w.bytes(overloaded_field(sname_area, 64));
+  } else {
+    w.fixed(as_bytes(p.sname).first(std::min<size_t>(p.sname.size(), 63)), 64);
   }
+  if (overload & 1) {
+    w.bytes(overloaded_field(file_area, 128));
+  } else {
+    w.fixed(as_bytes(p.file).first(std::min<size_t>(p.file.size(), 127)), 128);
+  }
+  w.u32(kMagicCookie);
+  if (overload != 0) {
+    w.u8(opt::kOverload);
+    w.u8(1);
+    w.u8(overload);
+  }
+  write_instances(w, main_area);
   w.u8(opt::kEnd);
   if (w.size() < kMinPacketSize) w.fill(kMinPacketSize - w.size(), 0);
   return w.take();

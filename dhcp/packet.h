@@ -102,7 +102,10 @@ std::string_view to_string(ParseError e);
 std::variant<Packet, ParseError> parse(std::span<const uint8_t> bytes);
 
 // Encodes a packet: options longer than 255 bytes are split, END is appended and the packet is
-// padded to kMinPacketSize.
-std::vector<uint8_t> serialize(const Packet& packet);
+// padded to kMinPacketSize. With `max_size` (the receiver's limit, 0 for none), options that do
+// not fit overflow into the file and sname fields when those are unused (option 52); options
+// that fit nowhere are left out and counted in `*dropped`. REQUIRES: max_size 0 or >= 300.
+std::vector<uint8_t> serialize(const Packet& packet, size_t max_size = 0,
+                               size_t* dropped = nullptr);
 
 }  // namespace slipway::dhcp

@@ -16,10 +16,25 @@ constexpr std::array<std::string_view, 1> kMigrations = {
     " expires INTEGER NOT NULL)",
 };
 
+sqlite::Database& migrated(sqlite::Database& db) {
+  sqlite::migrate(db, "dhcp.leases", kMigrations);
+  return db;
+}
+
 }  // namespace
 
-SqliteLeaseStore::SqliteLeaseStore(sqlite::Database& db) : db_(db) {
-  sqlite::migrate(db_, "dhcp.leases", kMigrations);
+SqliteLeaseStore::SqliteLeaseStore(sqlite::Database& db)
+    : db_(migrated(db)),
+      drop_other_(db_.prepare("DELETE FROM leases WHERE client_key = ? AND ip != ?")),
+      upsert_(
+          db_.prepare("INSERT OR REPLACE INTO leases(ip, client_key, mac, uuid, hostname, expires)"
+                      " VALUES(?, ?, ?, ?, ?, ?)")),
+      delete_(db_.prepare("DELETE FROM leases WHERE ip = ?")) {
+  load();
+}
+
+void SqliteLeaseStore::load() {
+  cache_.clear();
   auto q = db_.prepare("SELECT ip, client_key, mac, uuid, hostname, expires FROM leases");
   while (q.step()) {
     Lease l;
@@ -34,41 +49,56 @@ SqliteLeaseStore::SqliteLeaseStore(sqlite::Database& db) : db_(db) {
 }
 
 Status SqliteLeaseStore::commit(const Lease& lease) {
-  try {
-    sqlite::Transaction tx(db_);
-    auto drop = db_.prepare("DELETE FROM leases WHERE client_key = ? AND ip != ?");
-    drop.bind(1, lease.client_key).bind(2, static_cast<int64_t>(lease.ip.value()));
-    drop.run();
-    auto up = db_.prepare(
-        "INSERT OR REPLACE INTO leases(ip, client_key, mac, uuid, hostname, expires)"
-        " VALUES(?, ?, ?, ?, ?, ?)");
-    up.bind(1, static_cast<int64_t>(lease.ip.value()))
-        .bind(2, lease.client_key)
-        .bind(3, lease.mac.to_string())
-        .bind(5, lease.hostname)
-        .bind(6, lease.expires);
-    if (lease.uuid) {
-      up.bind(4, lease.uuid->to_string());
-    } else {
-      up.bind_null(4);
-    }
-    up.run();
-    tx.commit();
-  } catch (const sqlite::Error& e) {
-    return Error{std::string("lease commit failed: ") + e.what()};
-  }
+  pending_.emplace_back(lease);
   return cache_.commit(lease);
 }
 
 Status SqliteLeaseStore::remove(Ipv4 ip) {
-  try {
-    auto del = db_.prepare("DELETE FROM leases WHERE ip = ?");
-    del.bind(1, static_cast<int64_t>(ip.value()));
-    del.run();
-  } catch (const sqlite::Error& e) {
-    return Error{std::string("lease removal failed: ") + e.what()};
-  }
+  pending_.emplace_back(ip);
   return cache_.remove(ip);
+}
+
+Status SqliteLeaseStore::flush() {
+  if (pending_.empty()) return {};
+  try {
+    sqlite::Transaction tx(db_);
+    for (const auto& change : pending_) {
+      if (const auto* ip = std::get_if<Ipv4>(&change)) {
+        delete_.bind(1, static_cast<int64_t>(ip->value()));
+        delete_.run();
+        continue;
+      }
+      const Lease& lease = std::get<Lease>(change);
+      drop_other_.bind(1, lease.client_key).bind(2, static_cast<int64_t>(lease.ip.value()));
+      drop_other_.run();
+      upsert_.bind(1, static_cast<int64_t>(lease.ip.value()))
+          .bind(2, lease.client_key)
+          .bind(3, lease.mac.to_string())
+          .bind(5, lease.hostname)
+          .bind(6, lease.expires);
+      if (lease.uuid) {
+        upsert_.bind(4, lease.uuid->to_string());
+      } else {
+        upsert_.bind_null(4);
+      }
+      upsert_.run();
+    }
+    tx.commit();
+    pending_.clear();
+    return {};
+  } catch (const sqlite::Error& e) {
+    drop_other_.reset();
+    upsert_.reset();
+    delete_.reset();
+    pending_.clear();
+    // Lookups must not show leases that were never made durable.
+    try {
+      load();
+    } catch (const sqlite::Error&) {
+      cache_.clear();
+    }
+    return Error{std::string("lease commit failed: ") + e.what()};
+  }
 }
 
 }  // namespace slipway::dhcp

@@ -41,6 +41,10 @@ class MachineStore {
   virtual std::optional<Machine> find_by_mac(const MacAddress& mac) const = 0;
   virtual std::optional<Machine> find_by_uuid(const Uuid& uuid) const = 0;
   virtual std::vector<Machine> list() const = 0;
+  // The name of the machine with this MAC (or, failing that, this UUID), for DHCP's host name
+  // option. Answered from memory: cheap enough for every DHCP request.
+  virtual std::optional<std::string> name_for(const MacAddress& mac,
+                                              const std::optional<Uuid>& uuid) const = 0;
   virtual std::vector<Event> events(std::optional<int64_t> machine_id, size_t limit) const = 0;
 };
 

@@ -61,6 +61,21 @@ Arch parse_arch(std::string_view text) {
 SqliteMachineStore::SqliteMachineStore(sqlite::Database& db, const Clock& clock)
     : db_(db), clock_(clock) {
   sqlite::migrate(db_, "inventory", kMigrations);
+  for (const auto& m : list()) remember_names(m);
+}
+
+void SqliteMachineStore::remember_names(const Machine& m) {
+  for (const auto& i : m.interfaces) name_by_mac_[i.mac] = m.name;
+  if (m.uuid) name_by_uuid_[*m.uuid] = m.name;
+}
+
+std::optional<std::string> SqliteMachineStore::name_for(const MacAddress& mac,
+                                                        const std::optional<Uuid>& uuid) const {
+  if (auto it = name_by_mac_.find(mac); it != name_by_mac_.end()) return it->second;
+  if (uuid) {
+    if (auto it = name_by_uuid_.find(*uuid); it != name_by_uuid_.end()) return it->second;
+  }
+  return std::nullopt;
 }
 
 void SqliteMachineStore::add_event(std::optional<int64_t> machine_id, const std::string& kind,
@@ -167,7 +182,10 @@ Result<Machine> SqliteMachineStore::record_contact(const Contact& contact) {
     sqlite::Transaction tx(db_);
     int64_t id = upsert_contact(contact, clock_.now());
     tx.commit();
-    if (auto m = load(id)) return *m;
+    if (auto m = load(id)) {
+      remember_names(*m);
+      return *m;
+    }
     return Error{"machine vanished after commit"};
   } catch (const sqlite::Error& e) {
     return Error{std::string("inventory: ") + e.what()};
@@ -185,7 +203,10 @@ Result<Machine> SqliteMachineStore::record_agent_event(const Contact& contact,
     q.run();
     add_event(id, "agent." + event, contact_detail(contact), now);
     tx.commit();
-    if (auto m = load(id)) return *m;
+    if (auto m = load(id)) {
+      remember_names(*m);
+      return *m;
+    }
     return Error{"machine vanished after commit"};
   } catch (const sqlite::Error& e) {
     return Error{std::string("inventory: ") + e.what()};

@@ -4,6 +4,9 @@
 //
 // Thread-safety: one thread (the io_context's).
 
+#include <map>
+#include <unordered_map>
+
 #include "common/clock.h"
 #include "common/sqlite.h"
 #include "inventory/machine_store.h"
@@ -20,6 +23,8 @@ class SqliteMachineStore : public MachineStore {
   std::optional<Machine> find_by_mac(const MacAddress& mac) const override;
   std::optional<Machine> find_by_uuid(const Uuid& uuid) const override;
   std::vector<Machine> list() const override;
+  std::optional<std::string> name_for(const MacAddress& mac,
+                                      const std::optional<Uuid>& uuid) const override;
   std::vector<Event> events(std::optional<int64_t> machine_id, size_t limit) const override;
 
  private:
@@ -30,8 +35,12 @@ class SqliteMachineStore : public MachineStore {
   std::optional<Machine> load(int64_t id) const;
   std::vector<Machine> load_where(const std::string& where, const std::string& arg) const;
 
+  void remember_names(const Machine& m);
+
   sqlite::Database& db_;
   const Clock& clock_;
+  std::unordered_map<MacAddress, std::string> name_by_mac_;
+  std::map<Uuid, std::string> name_by_uuid_;
 };
 
 }  // namespace slipway::inventory

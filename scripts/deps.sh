@@ -16,6 +16,7 @@ test_pkgs=(
   iproute2 curl jq sqlite3 cpio gzip kmod
   isc-dhcp-client udhcpc tftp-hpa
   qemu-system-x86 qemu-utils ipxe-qemu ipxe ovmf busybox-static
+  kea-dhcp4-server kea-admin tcpdump isc-dhcp-relay
 )
 
 case "${1:-all}" in

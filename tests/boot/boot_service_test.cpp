@@ -56,6 +56,8 @@ TEST_F(BootServiceTest, OfferAndAckAgreeAndTheNextExchangeGetsTheScript) {
   clock_.advance(5);
   EXPECT_NE(service_.on_dhcp(ipxe_rom(false))->filename.find("/boot/ipxe?mac="), std::string::npos);
   EXPECT_NE(service_.on_dhcp(ipxe_rom(true))->filename.find("/boot/ipxe?mac="), std::string::npos);
+  // Asking again (a proxyDHCP client's second boot-service request) gets the same answer.
+  EXPECT_NE(service_.on_dhcp(ipxe_rom(true))->filename.find("/boot/ipxe?mac="), std::string::npos);
   // Next boot, long after: the ROM is chainloaded again.
   clock_.advance(BootService::kLoaderWindowSeconds + 1);
   EXPECT_EQ(service_.on_dhcp(ipxe_rom(false))->filename, "undionly.kpxe");

@@ -39,9 +39,13 @@ std::string error_of(const std::string& yaml) {
 TEST(AppConfig, GoodConfigWithDefaults) {
   AppConfig c = parse(kGood);
   EXPECT_EQ(c.server_address.to_string(), "198.18.0.1");  // from the interface
-  EXPECT_EQ(c.dhcp.subnet.range_first.to_string(), "198.18.0.100");
-  EXPECT_EQ(c.dhcp.subnet.range_last.to_string(), "198.18.0.200");
-  EXPECT_EQ(c.dhcp.subnet.lease_time, 600u);
+  ASSERT_EQ(c.dhcp.responder.subnets.size(), 1u);
+  const auto& s = c.dhcp.responder.subnets[0];
+  ASSERT_EQ(s.pools.size(), 1u);
+  EXPECT_EQ(s.pools[0].first.to_string(), "198.18.0.100");
+  EXPECT_EQ(s.pools[0].last.to_string(), "198.18.0.200");
+  EXPECT_EQ(s.lease_time, 600u);
+  EXPECT_EQ(c.interfaces, std::vector<std::string>{"br0"});
   EXPECT_EQ(c.assets_dir, "/tmp/slipway-data/assets");
   EXPECT_EQ(c.boot.public_url, "http://198.18.0.1:8080");
   EXPECT_EQ(c.boot.tftp_server.to_string(), "198.18.0.1");
@@ -66,7 +70,7 @@ TEST(AppConfig, ErrorsNameTheKeyAndLine) {
       error_of("interface: br0\ndhcp:\n  subnet: 198.18.0.0/24\n  range: 198.18.0.9-198.18.0.5\n"),
       "slipway.yaml:4:10: dhcp.range: the range ends before it starts");
   EXPECT_NE(error_of("interface: br0\ndhcp:\n  subnet: 198.18.0.0/24\n")
-                .find("dhcp: missing required key 'range'"),
+                .find("dhcp: a subnet needs a range, pools or reservations"),
             std::string::npos);
   EXPECT_NE(error_of(std::string(kGood) + "colour: blue\n").find("colour: unknown key"),
             std::string::npos);
@@ -93,7 +97,7 @@ TEST(AppConfig, InterfaceAndServerAddressMustFit) {
             std::string::npos);
   EXPECT_NE(
       error_of("interface: br0\ndhcp:\n  subnet: 198.18.0.0/24\n  range: 198.18.0.1-198.18.0.20\n")
-          .find("the range contains the server address 198.18.0.1"),
+          .find("pool 198.18.0.1-198.18.0.20 contains the server address 198.18.0.1"),
       std::string::npos);
   EXPECT_NE(
       error_of("interface: br0\ndhcp:\n  subnet: 198.18.0.0/24\n  range: 198.18.0.0-198.18.0.20\n")

@@ -39,6 +39,8 @@ TEST_P(LeaseStoreContract, CommitThenFindByIpAndClient) {
   a.uuid = Uuid::parse("5a1e0001-0000-4000-8000-000000000001");
   a.hostname = "node1";
   ASSERT_TRUE(store->commit(a));
+  EXPECT_EQ(store->find_by_ip(a.ip), a);  // visible before the flush
+  ASSERT_TRUE(store->flush());
   EXPECT_EQ(store->find_by_ip(a.ip), a);
   EXPECT_EQ(store->find_by_client(a.client_key), a);
   EXPECT_FALSE(store->find_by_ip(*Ipv4::parse("198.18.0.101")));
@@ -95,11 +97,36 @@ TEST(SqliteLeaseStore, LeasesSurviveReopening) {
     ASSERT_TRUE(store.commit(a));
     ASSERT_TRUE(store.commit(lease("198.18.0.101", "52:54:00:00:00:02")));
     ASSERT_TRUE(store.remove(*Ipv4::parse("198.18.0.101")));
+    EXPECT_EQ(store.pending(), 3u);
+    ASSERT_TRUE(store.flush());
+    EXPECT_EQ(store.pending(), 0u);
+    // Staged but never flushed: not durable.
+    ASSERT_TRUE(store.commit(lease("198.18.0.102", "52:54:00:00:00:03")));
   }
   sqlite::Database db(dir / "leases.db");
   SqliteLeaseStore store(db);
   EXPECT_EQ(store.find_by_client(a.client_key), a);
   EXPECT_EQ(store.all().size(), 1u);
+}
+
+TEST(SqliteLeaseStore, AFailedFlushKeepsNothingOfTheBatch) {
+  testutil::TestDir dir;
+  sqlite::Database db(dir / "leases.db");
+  SqliteLeaseStore store(db);
+  Lease kept = lease("198.18.0.100", "52:54:00:00:00:01");
+  ASSERT_TRUE(store.commit(kept));
+  ASSERT_TRUE(store.flush());
+  ASSERT_TRUE(store.commit(lease("198.18.0.101", "52:54:00:00:00:02")));
+  db.exec("PRAGMA query_only = 1");  // every write now fails
+  auto flushed = store.flush();
+  ASSERT_FALSE(flushed);
+  EXPECT_NE(flushed.error().message.find("lease commit failed"), std::string::npos);
+  // Lookups show the durable state again, not the lease that was never written.
+  EXPECT_FALSE(store.find_by_ip(*Ipv4::parse("198.18.0.101")));
+  EXPECT_EQ(store.find_by_ip(kept.ip), kept);
+  db.exec("PRAGMA query_only = 0");
+  ASSERT_TRUE(store.commit(lease("198.18.0.102", "52:54:00:00:00:03")));
+  EXPECT_TRUE(store.flush());
 }
 
 }  // namespace

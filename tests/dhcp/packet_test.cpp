@@ -49,6 +49,40 @@ TEST(DhcpPacket, LongOptionsAreSplitAndConcatenated) {
   EXPECT_EQ(std::get<Packet>(parsed).options.string(opt::kBootfileName), url);
 }
 
+TEST(DhcpPacket, OptionsOverflowIntoFileAndSnameUnderASizeLimit) {
+  Packet p = testutil::client_packet(MessageType::kAck, "52:54:00:12:34:56");
+  // 3 options of 102 bytes each and the type: 309 bytes, more than the 304 that 548 leaves.
+  for (uint8_t code : {200, 201, 202}) p.options.set(code, std::vector<uint8_t>(100, code));
+  size_t dropped = 99;
+  EXPECT_GT(serialize(p).size(), 548u);
+  auto bytes = serialize(p, 548, &dropped);
+  EXPECT_EQ(dropped, 0u);
+  EXPECT_LE(bytes.size(), 548u);
+  auto parsed = parse(bytes);
+  ASSERT_TRUE(std::holds_alternative<Packet>(parsed));
+  const Packet& q = std::get<Packet>(parsed);
+  for (uint8_t code : {200, 201, 202}) {
+    ASSERT_TRUE(q.options.find(code)) << int(code);
+    EXPECT_EQ(*q.options.find(code), std::vector<uint8_t>(100, code));
+  }
+  EXPECT_TRUE(q.file.empty());  // the field carried options, not a file name
+}
+
+TEST(DhcpPacket, UsedFileFieldIsNotOverloadedAndWhatDoesNotFitIsCounted) {
+  Packet p = testutil::client_packet(MessageType::kAck, "52:54:00:12:34:56");
+  p.file = "undionly.kpxe";
+  p.sname = "seed";
+  for (uint8_t code : {200, 201, 202}) p.options.set(code, std::vector<uint8_t>(100, code));
+  size_t dropped = 0;
+  auto bytes = serialize(p, 400, &dropped);
+  EXPECT_EQ(dropped, 2u);
+  EXPECT_LE(bytes.size(), 400u);
+  auto parsed = parse(bytes);
+  ASSERT_TRUE(std::holds_alternative<Packet>(parsed));
+  EXPECT_EQ(std::get<Packet>(parsed).file, "undionly.kpxe");
+  EXPECT_EQ(std::get<Packet>(parsed).message_type(), MessageType::kAck);
+}
+
 TEST(DhcpPacket, TooLongFileFieldIsTruncatedWithTerminator) {
   Packet p;
   p.file = std::string(200, 'f');

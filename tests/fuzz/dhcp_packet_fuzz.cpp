@@ -4,6 +4,7 @@
 // the same fields, and the responder (with a memory lease store) either ignores it with a reason
 // or produces a reply that itself encodes and parses.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -39,21 +40,39 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static MemoryLeaseStore store;
   static ResponderConfig config = [] {
     ResponderConfig c;
-    c.server_id = *Ipv4::parse("198.18.0.1");
-    c.subnet.subnet = *Ipv4Subnet::parse("198.18.0.0/24");
-    c.subnet.range_first = *Ipv4::parse("198.18.0.10");
-    c.subnet.range_last = *Ipv4::parse("198.18.0.20");
+    SubnetConfig s;
+    s.subnet = *Ipv4Subnet::parse("198.18.0.0/24");
+    s.pools = {{*Ipv4::parse("198.18.0.10"), *Ipv4::parse("198.18.0.20")}};
+    s.options = {{3, {198, 18, 0, 1}}};
+    Reservation r;
+    r.mac = MacAddress::parse("52:54:00:00:00:01");
+    r.ip = *Ipv4::parse("198.18.0.5");
+    s.reservations = {r};
+    c.subnets = {s};
+    c.own_addresses = {*Ipv4::parse("198.18.0.1")};
     return c;
   }();
-  static Responder responder(config, store, clock, [](const NetbootClient& c) {
-    return std::optional<BootAnswer>(
-        BootAnswer{c.mac.to_string(), std::nullopt, "PXEClient", "slipway", true});
-  });
-  Decision d = responder.handle(p);
+  static Responder responder(
+      config, store, clock,
+      ResponderHooks{[](const NetbootClient& c) {
+                       return std::optional<BootAnswer>(BootAnswer{c.mac.to_string(), std::nullopt,
+                                                                   "PXEClient", "slipway", true});
+                     },
+                     {}});
+  // The input chooses where the packet arrived: the LAN, the boot service port, or nowhere known.
+  static const Arrival kArrivals[] = {
+      {"br0", *Ipv4::parse("198.18.0.1"), 67, Ipv4{}, 68},
+      {"br0", *Ipv4::parse("198.18.0.1"), 4011, *Ipv4::parse("198.18.0.7"), 68},
+      {"eth9", *Ipv4::parse("10.0.0.1"), 67, Ipv4{}, 68},
+  };
+  Decision d = responder.handle(p, kArrivals[size % 3]);
   if (d.reply) {
-    check(std::holds_alternative<Packet>(parse(serialize(*d.reply))));
-    (void)reply_destination(p, *d.reply);
+    auto bytes = serialize(*d.reply, d.max_size);
+    check(bytes.size() <= std::max<size_t>(d.max_size, kMinPacketSize));
+    check(std::holds_alternative<Packet>(parse(bytes)));
   }
   clock.advance(1);
+  if (size % 16 == 0) responder.reclaim();
+  (void)store.flush();
   return 0;
 }

@@ -84,7 +84,7 @@ HOOK_LOG=$WORK/pxe.events
 in_ns "$cli_c" timeout 30 udhcpc -i eth0 -f -q -n -t 5 -s "$(hook udhcpc-hook.sh "$HOOK_LOG")" \
   -V "PXEClient:Arch:00000:UNDI:002001" -x "0x5d:0000" -x "0x61:00$uuid_wire" \
   >"$WORK/pxe-udhcpc.log" 2>&1 || fail "PXE-like udhcpc got no lease"
-read -r _ ip_c boot_file siaddr < <(awk '$1 == "bound"' "$HOOK_LOG" | tail -n1)
+read -r _ ip_c boot_file siaddr _ < <(awk '$1 == "bound"' "$HOOK_LOG" | tail -n1)
 [[ "$boot_file" == "undionly.kpxe" ]] || fail "PXE client got boot file '$boot_file'"
 [[ "$siaddr" == "198.18.10.1" ]] || fail "PXE client got next-server '$siaddr'"
 machines=$(in_ns "$srv" "$SLIPWAY_BIN" machines list --json)

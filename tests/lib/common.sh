@@ -75,6 +75,17 @@ in_ns() {
   ip netns exec "$ns" "$@"
 }
 
+# spawn_in_ns NS LOGFILE CMD...: starts CMD in the background inside NS, output to LOGFILE;
+# sets SPAWNED_PID to the command's own PID (ip netns exec execs it) and tracks it. Never put
+# `in_ns ... &` in a test: that backgrounds a subshell, whose PID is not the command's.
+spawn_in_ns() {
+  local ns=$1 logfile=$2
+  shift 2
+  ip netns exec "$ns" "$@" >"$logfile" 2>&1 &
+  SPAWNED_PID=$!
+  track_pid "$SPAWNED_PID"
+}
+
 # wait_until SECONDS DESCRIPTION CMD...: poll until CMD succeeds, fail after SECONDS.
 wait_until() {
   local limit=$1 what=$2
