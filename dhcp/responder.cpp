@@ -51,6 +51,7 @@ void Responder::reload() {
   offers_.clear();
   offer_by_key_.clear();
   expiries_.clear();
+  scheduled_.clear();
   for (const auto& s : config_.subnets) {
     Subnet subnet{&s, {}};
     for (const auto& p : s.pools) subnet.pools.emplace_back(p.first, p.last);
@@ -66,7 +67,7 @@ void Responder::reload() {
     pool->set_history(lease.ip, true);
     if (lease.expires > now) {
       pool->set_used(lease.ip, true);
-      expiries_.emplace(lease.expires, lease.ip);
+      schedule_expiry(lease.ip, lease.expires);
     }
   }
 }
@@ -225,8 +226,19 @@ Status Responder::commit_lease(const Packet& req, Ipv4 ip, const std::string& ke
     pool->set_used(ip, true);
     pool->set_history(ip, true);
   }
-  expiries_.emplace(lease.expires, ip);
+  schedule_expiry(ip, lease.expires);
   return {};
+}
+
+void Responder::schedule_expiry(Ipv4 ip, int64_t expires) {
+  // One live entry per address. A renewal (a later expiry) adds nothing: reclaim() reschedules
+  // when the earlier entry comes. An earlier expiry (a quarantine shorter than the lease) adds
+  // an entry; the one it replaces is skipped when it comes. This keeps the schedule about as
+  // small as the pools however often clients renew.
+  auto [it, inserted] = scheduled_.try_emplace(ip, expires);
+  if (!inserted && it->second <= expires) return;
+  it->second = expires;
+  expiries_.emplace(expires, ip);
 }
 
 size_t Responder::reclaim() {
@@ -242,9 +254,17 @@ size_t Responder::reclaim() {
     }
   };
   while (!expiries_.empty() && expiries_.begin()->first <= now) {
-    Ipv4 ip = expiries_.begin()->second;
+    auto [when, ip] = *expiries_.begin();
     expiries_.erase(expiries_.begin());
+    auto entry = scheduled_.find(ip);
+    if (entry == scheduled_.end() || entry->second != when) continue;  // replaced by an earlier one
+    scheduled_.erase(entry);
     auto lease = leases_.find_by_ip(ip);
+    if (lease && lease->expires > now) {
+      // Renewed since it was scheduled: look again when the new expiry comes.
+      schedule_expiry(ip, lease->expires);
+      continue;
+    }
     // A quarantine that ended leaves no trace; an ordinary lease stays as history.
     if (lease && lease->expires <= now && lease->client_key.rfind(kDeclinedPrefix, 0) == 0) {
       (void)leases_.remove(ip);
@@ -384,7 +404,7 @@ Decision Responder::decline(const Packet& req, const std::string& key) {
   parked.client_key = std::string(kDeclinedPrefix) + ip->to_string();
   parked.expires = clock_.now() + config_.decline_hold_seconds;
   if (!leases_.commit(parked)) return {std::nullopt, {}, 548, "lease_store_error"};
-  expiries_.emplace(parked.expires, *ip);
+  schedule_expiry(*ip, parked.expires);
   return {};
 }
 

@@ -140,6 +140,8 @@ class Responder {
   void reload();
 
   const ResponderConfig& config() const { return config_; }
+  // Entries in the expiry schedule (bounded by the addresses in use, not by renewals).
+  size_t scheduled_expiries() const { return expiries_.size(); }
 
  private:
   struct Subnet {
@@ -192,7 +194,10 @@ class Responder {
   std::vector<Subnet> subnets_;
   std::unordered_map<Ipv4, Offer> offers_;
   std::unordered_map<std::string, Ipv4> offer_by_key_;
-  std::multimap<int64_t, Ipv4> expiries_;  // lease expiry -> address, checked lazily
+  void schedule_expiry(Ipv4 ip, int64_t expires);
+
+  std::multimap<int64_t, Ipv4> expiries_;        // when to look at an address again
+  std::unordered_map<Ipv4, int64_t> scheduled_;  // the live entry of each address in expiries_
 };
 
 }  // namespace slipway::dhcp

@@ -177,16 +177,19 @@ int64_t SqliteMachineStore::upsert_contact(const Contact& c, int64_t now) {
   return id;
 }
 
+Result<Machine> SqliteMachineStore::committed(int64_t id) {
+  auto m = load(id);
+  if (!m) return Error{"machine vanished after commit"};
+  remember_names(*m);
+  return *m;
+}
+
 Result<Machine> SqliteMachineStore::record_contact(const Contact& contact) {
   try {
     sqlite::Transaction tx(db_);
     int64_t id = upsert_contact(contact, clock_.now());
     tx.commit();
-    if (auto m = load(id)) {
-      remember_names(*m);
-      return *m;
-    }
-    return Error{"machine vanished after commit"};
+    return committed(id);
   } catch (const sqlite::Error& e) {
     return Error{std::string("inventory: ") + e.what()};
   }
@@ -203,11 +206,7 @@ Result<Machine> SqliteMachineStore::record_agent_event(const Contact& contact,
     q.run();
     add_event(id, "agent." + event, contact_detail(contact), now);
     tx.commit();
-    if (auto m = load(id)) {
-      remember_names(*m);
-      return *m;
-    }
-    return Error{"machine vanished after commit"};
+    return committed(id);
   } catch (const sqlite::Error& e) {
     return Error{std::string("inventory: ") + e.what()};
   }

@@ -36,6 +36,8 @@ class SqliteMachineStore : public MachineStore {
   std::vector<Machine> load_where(const std::string& where, const std::string& arg) const;
 
   void remember_names(const Machine& m);
+  // The machine as stored after a commit, with the name cache updated.
+  Result<Machine> committed(int64_t id);
 
   sqlite::Database& db_;
   const Clock& clock_;

@@ -314,6 +314,23 @@ TEST_F(Exchange, RenewingIsUnicastAndExtendsTheLease) {
   EXPECT_EQ(d.delivery.port, 68);
 }
 
+TEST_F(Exchange, RenewalsDoNotGrowTheExpirySchedule) {
+  Packet ack = dora("52:54:00:00:00:01");
+  for (int i = 0; i < 100; ++i) {
+    clock_.advance(10);
+    Packet renew = client_packet(MessageType::kRequest, "52:54:00:00:00:01");
+    renew.ciaddr = ack.yiaddr;
+    ASSERT_EQ(send(renew).reply->message_type(), MessageType::kAck);
+  }
+  EXPECT_EQ(responder_->scheduled_expiries(), 1u);
+  clock_.advance(3500);  // past the first expiry, not the renewed one
+  EXPECT_EQ(responder_->reclaim(), 0u);
+  EXPECT_EQ(responder_->scheduled_expiries(), 1u);  // rescheduled for the renewed expiry
+  clock_.advance(3600);
+  EXPECT_EQ(responder_->reclaim(), 1u);
+  EXPECT_EQ(responder_->scheduled_expiries(), 0u);
+}
+
 TEST_F(Exchange, RebindingIsAnsweredLikeRenewing) {
   Packet ack = dora("52:54:00:00:00:01");
   clock_.advance(3200);

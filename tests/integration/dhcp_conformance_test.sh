@@ -13,13 +13,6 @@ slipway_test_init dhcp-rfc
 command -v dhcrelay >/dev/null || fail "dhcrelay missing (scripts/deps.sh installs isc-dhcp-relay)"
 command -v tcpdump >/dev/null || fail "tcpdump missing (scripts/deps.sh installs it)"
 
-here=$(cd "$(dirname "$0")" && pwd)
-hook() { # hook SCRIPT LOG: a copy of the hook that logs to LOG (dhclient clears the environment)
-  local copy=$WORK/$(basename "$1" .sh)-$(basename "$2").sh
-  sed "s|\${HOOK_LOG:-/dev/null}|$2|" "$here/$1" >"$copy"
-  chmod +x "$copy"
-  echo "$copy"
-}
 mac() { printf '52:54:00:20:00:%02x' "$1"; }
 
 srv=swr-srv-$$ a=swr-a-$$ b=swr-b-$$ relay=swr-rel-$$ c=swr-c-$$ e=swr-e-$$
@@ -100,7 +93,7 @@ request subnet-mask, routers, domain-name-servers, domain-name, ntp-servers, int
         host-name;
 CONF
 alog=$WORK/dhclient.events
-dhclient_args=(-cf "$WORK/dhclient.conf" -sf "$(hook dhclient-hook.sh "$alog")" -lf "$WORK/a.leases"
+dhclient_args=(-cf "$WORK/dhclient.conf" -sf "$(hook_copy dhclient-hook.sh "$alog")" -lf "$WORK/a.leases"
   -pf "$WORK/a.pid")
 naks_before=$(metric "$srv" 'slipway_dhcp_replies_total{type="nak"}')
 spawn_in_ns "$a" "$WORK/dhclient.log" dhclient -d -v "${dhclient_args[@]}" eth0
@@ -138,7 +131,7 @@ pass "dhclient released $ip_a and came back to it"
 blog=$WORK/udhcpc.events
 spawn_in_ns "$b" "$WORK/b.tcpdump" tcpdump -i eth0 -e -n -l -U udp port 68
 sleep 1
-spawn_in_ns "$b" "$WORK/udhcpc-b.log" udhcpc -i eth0 -f -t 5 -s "$(hook udhcpc-hook.sh "$blog")" \
+spawn_in_ns "$b" "$WORK/udhcpc-b.log" udhcpc -i eth0 -f -t 5 -s "$(hook_copy udhcpc-hook.sh "$blog")" \
   -x lease:12 -O ntpsrv -O mtu -O staticroutes
 udhcpc_pid=$SPAWNED_PID
 wait_until 30 "udhcpc to be bound" grep -q "^bound " "$blog"
@@ -160,7 +153,7 @@ pass "udhcpc renewed and released $ip_b"
 
 # --- reservation by MAC, with its host name ---------------------------------------------------
 rlog=$WORK/reserved.events
-in_ns "$b" timeout 30 udhcpc -i eth1 -f -q -n -t 5 -s "$(hook udhcpc-hook.sh "$rlog")" \
+in_ns "$b" timeout 30 udhcpc -i eth1 -f -q -n -t 5 -s "$(hook_copy udhcpc-hook.sh "$rlog")" \
   >>"$WORK/udhcpc.log" 2>&1 || fail "reserved client got no lease"
 grep -q "^bound 198.18.20.50 .*host=reserved-node" "$rlog" || fail "reservation: $(cat "$rlog")"
 pass "reserved client $(mac 5) got 198.18.20.50 and host name reserved-node"
@@ -175,7 +168,7 @@ ip -n "$e" addr add "$addr/24" dev eth0  # a squatter with no lease
 dlog=$WORK/decline.events
 declines_before=$(metric "$srv" 'slipway_dhcp_requests_total{type="decline"}')
 attach "$b" eth2 "$(mac 8)"
-in_ns "$b" timeout 60 udhcpc -i eth2 -f -q -n -t 8 -a -s "$(hook udhcpc-hook.sh "$dlog")" \
+in_ns "$b" timeout 60 udhcpc -i eth2 -f -q -n -t 8 -a -s "$(hook_copy udhcpc-hook.sh "$dlog")" \
   >>"$WORK/udhcpc.log" 2>&1 || fail "the declining client got no lease in the end"
 got=$(awk '$1 == "bound" { print $2 }' "$dlog" | tail -n1)
 [[ "$got" != "$addr" ]] || fail "the client kept $addr although another host has it"
@@ -190,7 +183,7 @@ pass "udhcpc declined $addr (in use by another host), quarantined; it got $got i
 spawn_in_ns "$relay" "$WORK/dhcrelay.log" dhcrelay -4 -d -a -iu wan -id lan 198.18.20.1
 sleep 1
 clog=$WORK/relayed.events
-in_ns "$c" timeout 30 udhcpc -i eth0 -f -q -n -t 5 -s "$(hook udhcpc-hook.sh "$clog")" \
+in_ns "$c" timeout 30 udhcpc -i eth0 -f -q -n -t 5 -s "$(hook_copy udhcpc-hook.sh "$clog")" \
   >>"$WORK/udhcpc.log" 2>&1 || fail "the client behind the relay got no lease"
 ip_c=$(awk '$1 == "bound" { print $2 }' "$clog" | tail -n1)
 [[ "$ip_c" == 198.19.21.1[0-5][0-9] ]] || fail "relayed client got '$ip_c', not an address of 198.19.21.0/24"

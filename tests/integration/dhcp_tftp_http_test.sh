@@ -12,14 +12,6 @@ source "$(dirname "$0")/../lib/common.sh"
 slipway_bins "$1"
 slipway_test_init dhcp
 
-here=$(cd "$(dirname "$0")" && pwd)
-# dhclient runs its script with an empty environment: bake the event log path into a copy.
-hook() { # hook SCRIPT LOG -> path of a copy that logs to LOG
-  local copy=$WORK/$(basename "$1" .sh)-$(basename "$2").sh
-  sed "s|\${HOOK_LOG:-/dev/null}|$2|" "$here/$1" >"$copy"
-  chmod +x "$copy"
-  echo "$copy"
-}
 srv=swi-srv-$$
 cli_a=swi-a-$$
 cli_b=swi-b-$$
@@ -59,7 +51,7 @@ start_slipway "$srv" "$WORK/slipway.yaml" "$WORK/slipway.log"
 
 # --- ISC dhclient -------------------------------------------------------------------------
 HOOK_LOG=$WORK/dhclient.events
-in_ns "$cli_a" timeout 30 dhclient -1 -v -sf "$(hook dhclient-hook.sh "$HOOK_LOG")" -lf "$WORK/a.leases" \
+in_ns "$cli_a" timeout 30 dhclient -1 -v -sf "$(hook_copy dhclient-hook.sh "$HOOK_LOG")" -lf "$WORK/a.leases" \
   -pf "$WORK/a.pid" eth0 >"$WORK/dhclient.log" 2>&1 || fail "dhclient got no lease"
 in_ns "$cli_a" dhclient -x -pf "$WORK/a.pid" eth0 >/dev/null 2>&1 || true
 ip_a=$(awk '$1 == "BOUND" { print $2 }' "$HOOK_LOG" | tail -n1)
@@ -70,7 +62,7 @@ pass "dhclient obtained $ip_a"
 
 # --- busybox udhcpc -----------------------------------------------------------------------
 HOOK_LOG=$WORK/udhcpc.events
-in_ns "$cli_b" timeout 30 udhcpc -i eth0 -f -q -n -t 5 -s "$(hook udhcpc-hook.sh "$HOOK_LOG")" \
+in_ns "$cli_b" timeout 30 udhcpc -i eth0 -f -q -n -t 5 -s "$(hook_copy udhcpc-hook.sh "$HOOK_LOG")" \
   >"$WORK/udhcpc.log" 2>&1 || fail "udhcpc got no lease"
 ip_b=$(awk '$1 == "bound" { print $2 }' "$HOOK_LOG" | tail -n1)
 [[ -n "$ip_b" && "$ip_b" != "$ip_a" ]] || fail "udhcpc address '$ip_b' (dhclient has $ip_a)"
@@ -81,7 +73,7 @@ uuid=5a1e0010-0000-4000-8000-0000000000c3
 # Option 97: type 0 then the UUID in SMBIOS byte order (first three fields little-endian).
 uuid_wire=$(echo "$uuid" | tr -d - | sed -E 's/^(..)(..)(..)(..)(..)(..)(..)(..)/\4\3\2\1\6\5\8\7/')
 HOOK_LOG=$WORK/pxe.events
-in_ns "$cli_c" timeout 30 udhcpc -i eth0 -f -q -n -t 5 -s "$(hook udhcpc-hook.sh "$HOOK_LOG")" \
+in_ns "$cli_c" timeout 30 udhcpc -i eth0 -f -q -n -t 5 -s "$(hook_copy udhcpc-hook.sh "$HOOK_LOG")" \
   -V "PXEClient:Arch:00000:UNDI:002001" -x "0x5d:0000" -x "0x61:00$uuid_wire" \
   >"$WORK/pxe-udhcpc.log" 2>&1 || fail "PXE-like udhcpc got no lease"
 read -r _ ip_c boot_file siaddr _ < <(awk '$1 == "bound"' "$HOOK_LOG" | tail -n1)
@@ -153,7 +145,7 @@ ip link set "swv4-$$" netns "$srv"
 ip -n "$srv" link set "swv4-$$" master br0 up
 ip -n "$cli_b" link set eth1 address "$(mac_of 4)" up
 HOOK_LOG=$WORK/udhcpc2.events
-in_ns "$cli_b" timeout 30 udhcpc -i eth1 -f -q -n -t 5 -s "$(hook udhcpc-hook.sh "$HOOK_LOG")" \
+in_ns "$cli_b" timeout 30 udhcpc -i eth1 -f -q -n -t 5 -s "$(hook_copy udhcpc-hook.sh "$HOOK_LOG")" \
   >>"$WORK/udhcpc.log" 2>&1 || fail "new client got no lease after restart"
 ip_d=$(awk '$1 == "bound" { print $2 }' "$HOOK_LOG" | tail -n1)
 for taken in "$ip_a" "$ip_b" "$ip_c"; do
@@ -162,7 +154,7 @@ done
 # dhclient comes back (INIT-REBOOT from its lease file) and keeps its address.
 HOOK_LOG=$WORK/dhclient.events
 : >"$HOOK_LOG"
-in_ns "$cli_a" timeout 30 dhclient -1 -v -sf "$(hook dhclient-hook.sh "$HOOK_LOG")" -lf "$WORK/a.leases" \
+in_ns "$cli_a" timeout 30 dhclient -1 -v -sf "$(hook_copy dhclient-hook.sh "$HOOK_LOG")" -lf "$WORK/a.leases" \
   -pf "$WORK/a.pid" eth0 >>"$WORK/dhclient.log" 2>&1 || fail "dhclient failed after restart"
 in_ns "$cli_a" dhclient -x -pf "$WORK/a.pid" eth0 >/dev/null 2>&1 || true
 again=$(awk '$1 == "BOUND" || $1 == "REBOOT" { print $2 }' "$HOOK_LOG" | tail -n1)

@@ -86,6 +86,17 @@ spawn_in_ns() {
   track_pid "$SPAWNED_PID"
 }
 
+# hook_copy SCRIPT LOG: prints the path of a copy of tests/integration/SCRIPT (a DHCP client
+# hook) that appends its events to LOG. A copy, because dhclient runs its script with an empty
+# environment.
+hook_copy() {
+  local copy
+  copy=$WORK/$(basename "$1" .sh)-$(basename "$2").sh
+  sed "s|\${HOOK_LOG:-/dev/null}|$2|" "$(dirname "${BASH_SOURCE[0]}")/../integration/$1" >"$copy"
+  chmod +x "$copy"
+  echo "$copy"
+}
+
 # wait_until SECONDS DESCRIPTION CMD...: poll until CMD succeeds, fail after SECONDS.
 wait_until() {
   local limit=$1 what=$2
