@@ -30,6 +30,26 @@ Result<size_t> OpenFile::read_at(uint64_t offset, std::span<uint8_t> out) {
     std::copy_n(content_.data() + offset, n, out.data());
     return n;
   }
+  if (out.size() >= kReadAhead) return pread_fully(offset, out);
+  // Served from the read-ahead buffer when it holds the whole range, else the buffer is refilled
+  // from `offset`: small blocks read in sequence cost one pread per kReadAhead bytes.
+  if (offset < ahead_offset_ || offset + out.size() > ahead_offset_ + ahead_.size()) {
+    ahead_.resize(static_cast<size_t>(std::min<uint64_t>(kReadAhead, size_ - offset)));
+    auto n = pread_fully(offset, ahead_);
+    if (!n.ok()) {
+      ahead_.clear();
+      return n;
+    }
+    ahead_.resize(*n);  // shorter when the file shrank: the caller sees a short read
+    ahead_offset_ = offset;
+  }
+  size_t n =
+      static_cast<size_t>(std::min<uint64_t>(out.size(), ahead_offset_ + ahead_.size() - offset));
+  std::copy_n(ahead_.data() + (offset - ahead_offset_), n, out.data());
+  return n;
+}
+
+Result<size_t> OpenFile::pread_fully(uint64_t offset, std::span<uint8_t> out) {
   size_t done = 0;
   while (done < out.size()) {
     ssize_t n =

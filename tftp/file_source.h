@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "common/confined_path.h"
 #include "common/ipv4.h"
@@ -33,7 +34,8 @@ struct ClientInfo {
 using GeneratedHook =
     std::function<std::optional<std::string>(std::string_view path, const ClientInfo& client)>;
 
-// An open file (or generated content) positioned nowhere: reads are by offset.
+// An open file (or generated content) positioned nowhere: reads are by offset. Not thread-safe:
+// one transfer owns it.
 class OpenFile final : public BlockSource {
  public:
   // REQUIRES: fd is an open regular file of `size` bytes.
@@ -42,11 +44,18 @@ class OpenFile final : public BlockSource {
       : size_(content.size()), content_(std::move(content)), in_memory_(true) {}
 
   uint64_t size() const override { return size_; }
+  // Reads of less than kReadAhead bytes go through a read-ahead buffer of that size.
   Result<size_t> read_at(uint64_t offset, std::span<uint8_t> out) override;
   bool in_memory() const { return in_memory_; }
 
+  static constexpr size_t kReadAhead = 16 * 1024;
+
  private:
+  Result<size_t> pread_fully(uint64_t offset, std::span<uint8_t> out);
+
   UniqueFd fd_;
+  std::vector<uint8_t> ahead_;  // bytes from ahead_offset_, as last read
+  uint64_t ahead_offset_ = 0;
   uint64_t size_ = 0;
   std::string content_;
   bool in_memory_ = false;

@@ -189,6 +189,15 @@ std::vector<uint8_t> build_data(uint16_t block, std::span<const uint8_t> payload
   return w.take();
 }
 
+std::vector<uint8_t> data_packet(uint16_t block, size_t payload_size) {
+  std::vector<uint8_t> packet(kDataHeaderSize + payload_size);
+  packet[0] = 0;
+  packet[1] = static_cast<uint8_t>(Opcode::kData);
+  packet[2] = static_cast<uint8_t>(block >> 8);
+  packet[3] = static_cast<uint8_t>(block & 0xFF);
+  return packet;
+}
+
 std::vector<uint8_t> build_ack(uint16_t block) {
   ByteWriter w(4);
   w.u16(static_cast<uint16_t>(Opcode::kAck));

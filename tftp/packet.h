@@ -112,6 +112,10 @@ ParseResult parse(std::span<const uint8_t> bytes);
 // Encoders. Strings with an embedded NUL are cut at the NUL so that the frame stays well formed.
 // REQUIRES (build_data): payload.size() <= kMaxBlockSize.
 std::vector<uint8_t> build_data(uint16_t block, std::span<const uint8_t> payload);
+// A DATA packet of `payload_size` bytes with its header written and the payload left for the
+// caller to fill at offset kDataHeaderSize (saves a copy when the payload is read from a file).
+constexpr size_t kDataHeaderSize = 4;
+std::vector<uint8_t> data_packet(uint16_t block, size_t payload_size);
 std::vector<uint8_t> build_ack(uint16_t block);
 std::vector<uint8_t> build_error(ErrorCode code, std::string_view message);
 std::vector<uint8_t> build_oack(std::span<const Option> options);

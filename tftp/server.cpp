@@ -27,8 +27,12 @@ namespace {
 // Requests carry at most 512 bytes, but anything up to a full datagram is read so that an
 // oversize packet is seen whole and counted as such.
 constexpr size_t kRequestBufferSize = 65536;
+// Receive buffer of the request socket.
+constexpr size_t kRequestSocketBuffer = 4 * 1024 * 1024;
 // A session only ever expects ACKs and ERRORs from its client.
 constexpr size_t kSessionBufferSize = 1024;
+// Datagrams a session reads per system call: a client has one ACK in flight, strays are rare.
+constexpr unsigned kSessionBatch = 4;
 // Datagrams taken from the request socket per readiness event, so one busy socket cannot starve
 // the sessions sharing the thread.
 constexpr int kMaxBurst = 64;
@@ -159,26 +163,63 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
     std::vector<uint8_t> bytes;
   };
 
+  // Waits for the socket to be readable, then takes every datagram already there (up to
+  // kMaxBurst) with non-blocking reads: one wake-up per burst, no per-datagram Asio operation.
   void receive() {
-    socket_.async_receive_from(asio::buffer(buffer_), sender_,
-                               [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-                                 if (self->done_ || ec == asio::error::operation_aborted) return;
-                                 if (!ec) self->handle(n);
-                                 if (!self->done_) self->receive();
-                               });
+    socket_.async_wait(udp::socket::wait_read,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                         if (self->done_ || ec == asio::error::operation_aborted) return;
+                         if (!ec) self->drain();
+                         if (!self->done_) self->receive();
+                       });
   }
 
-  void handle(size_t size) {
+  // recvmmsg reads what is queued in one call; fewer datagrams than asked for means the queue
+  // was empty, and any datagram arriving after that raises a new readiness event.
+  void drain() {
+    constexpr unsigned kBatch = kSessionBatch;
+    for (int round = 0; round < kMaxBurst / static_cast<int>(kBatch) && !done_; ++round) {
+      std::array<mmsghdr, kBatch> msgs{};
+      std::array<iovec, kBatch> iovs{};
+      std::array<sockaddr_in, kBatch> from{};
+      for (unsigned i = 0; i < kBatch; ++i) {
+        iovs[i] = iovec{buffers_[i].data(), buffers_[i].size()};
+        msgs[i].msg_hdr.msg_name = &from[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+        msgs[i].msg_hdr.msg_iov = &iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+      }
+      int n = ::recvmmsg(socket_.native_handle(), msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return;  // EAGAIN, or an ICMP error reported on the socket: nothing more to read now
+      }
+      for (int i = 0; i < n && !done_; ++i) {
+        sender_ = udp::endpoint(asio::ip::address_v4(ntohl(from[i].sin_addr.s_addr)),
+                                ntohs(from[i].sin_port));
+        handle(std::span<const uint8_t>(buffers_[i].data(), msgs[i].msg_len),
+               (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0);
+      }
+      if (n < static_cast<int>(kBatch)) return;
+    }
+  }
+
+  void handle(std::span<const uint8_t> bytes, bool truncated) {
     if (sender_ != client_) {
       // Someone else's packet: tell them, and leave the transfer alone (RFC 1350 section 4).
       core_->dropped("unknown_tid").inc();
       if (queue_.size() < kMaxQueuedPackets) {
         core_->errors(ErrorCode::kUnknownTid).inc();
         enqueue(sender_, build_error(ErrorCode::kUnknownTid, "unknown transfer id"));
+        flush();
       }
       return;
     }
-    auto parsed = parse(std::span<const uint8_t>(buffer_.data(), size));
+    if (truncated) {
+      core_->dropped(to_string(ParseError::kOversize)).inc();
+      return;
+    }
+    auto parsed = parse(bytes);
     if (auto* error = std::get_if<ParseError>(&parsed)) {
       core_->dropped(to_string(*error)).inc();
       return;
@@ -199,6 +240,7 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
 
   void apply(Actions actions) {
     for (auto& bytes : actions.send) enqueue(client_, std::move(bytes));
+    flush();
     if (actions.arm_timer) arm(*actions.arm_timer);
     const TransferCounters& c = transfer_.counters();
     core_->bytes_sent().inc(c.bytes_sent - reported_.bytes_sent);
@@ -209,43 +251,88 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
     } else if (transfer_.state() == TransferState::kFailed) {
       core_->errors(ErrorCode::kNotDefined).inc();  // the state machine's farewell ERROR 0
       finish("failed");
+    } else {
+      transfer_.prepare_next();
     }
   }
 
+  // Sets the retransmission deadline. The Asio timer is not re-armed for every block: it keeps
+  // its expiry while that is not later than the new deadline, and on expiry it only reports a
+  // timeout when the deadline has really passed (else it waits again for the rest). In a healthy
+  // transfer the timer fires about once per timeout period instead of being reset per ACK.
   void arm(std::chrono::milliseconds delay) {
+    deadline_ = std::chrono::steady_clock::now() + delay;
+    if (timer_running_ && timer_.expiry() <= deadline_) return;
+    start_timer();
+  }
+
+  void start_timer() {
     // A generation number tells a stale expiry (already queued when the timer was re-armed)
     // from the current one.
     uint64_t generation = ++timer_generation_;
-    timer_.expires_after(delay);
+    timer_running_ = true;
+    timer_.expires_at(deadline_);
     timer_.async_wait([self = shared_from_this(), generation](boost::system::error_code ec) {
       if (ec || self->done_ || generation != self->timer_generation_) return;
+      self->timer_running_ = false;
+      if (std::chrono::steady_clock::now() < self->deadline_) {
+        self->start_timer();
+        return;
+      }
       self->apply(self->transfer_.on_timeout());
     });
   }
 
   void enqueue(const udp::endpoint& to, std::vector<uint8_t> bytes) {
     queue_.push_back(Outgoing{to, std::move(bytes)});
-    if (!sending_) send_next();
   }
 
-  void send_next() {
-    if (queue_.empty() || closed_) {
-      sending_ = false;
-      if (done_) close_socket();
-      return;
+  // Sends what is queued with sendmmsg, a batch per system call. When the socket's send buffer is
+  // full (a large window of large blocks), waits until it is writable and goes on from there.
+  void flush() {
+    while (!queue_.empty() && !closed_ && !waiting_writable_) {
+      constexpr size_t kBatch = 64;
+      std::array<mmsghdr, kBatch> msgs{};
+      std::array<iovec, kBatch> iovs{};
+      std::array<sockaddr_in, kBatch> addrs{};
+      size_t count = std::min(queue_.size(), kBatch);
+      for (size_t i = 0; i < count; ++i) {
+        Outgoing& out = queue_[i];
+        addrs[i].sin_family = AF_INET;
+        addrs[i].sin_port = htons(out.to.port());
+        addrs[i].sin_addr.s_addr = htonl(out.to.address().to_v4().to_uint());
+        iovs[i] = iovec{out.bytes.data(), out.bytes.size()};
+        msgs[i].msg_hdr.msg_name = &addrs[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof addrs[i];
+        msgs[i].msg_hdr.msg_iov = &iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+      }
+      int sent = ::sendmmsg(socket_.native_handle(), msgs.data(), static_cast<unsigned>(count),
+                            MSG_DONTWAIT);
+      if (sent < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+          wait_writable();
+          return;
+        }
+        // The first datagram could not go (an ICMP error from an earlier one, say). Lost like
+        // any datagram: the retransmission timer covers it.
+        core_->dropped("send_failed").inc();
+        sent = 1;
+      }
+      queue_.erase(queue_.begin(), queue_.begin() + sent);
     }
-    sending_ = true;
-    const Outgoing& front = queue_.front();
-    socket_.async_send_to(asio::buffer(front.bytes), front.to,
-                          [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                            self->queue_.pop_front();
-                            if (ec == asio::error::operation_aborted || self->closed_) return;
-                            if (ec) {
-                              // Lost like any datagram; the retransmission timer covers it.
-                              self->core_->dropped("send_failed").inc();
-                            }
-                            self->send_next();
-                          });
+    if (queue_.empty() && done_) close_socket();
+  }
+
+  void wait_writable() {
+    waiting_writable_ = true;
+    socket_.async_wait(udp::socket::wait_write,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                         self->waiting_writable_ = false;
+                         if (ec == asio::error::operation_aborted || self->closed_) return;
+                         self->flush();
+                       });
   }
 
   // The transfer is over: leave the server's table now, close the socket once queued packets
@@ -274,7 +361,7 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
                              c.blocks_sent, ms);
     }
     core_->finished(client_, this, outcome);
-    if (!sending_) close_socket();
+    if (queue_.empty() && !waiting_writable_) close_socket();
   }
 
   void close_socket() {
@@ -292,14 +379,16 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
   Negotiated params_;
   Transfer transfer_;
   std::chrono::steady_clock::time_point started_;
-  std::array<uint8_t, kSessionBufferSize> buffer_{};
+  std::array<std::array<uint8_t, kSessionBufferSize>, kSessionBatch> buffers_{};
   udp::endpoint sender_;
   std::deque<Outgoing> queue_;
-  bool sending_ = false;
-  bool done_ = false;    // the transfer is over; nothing more is handled
-  bool closed_ = false;  // the socket is closed
+  bool waiting_writable_ = false;  // the send buffer was full; flush() resumes when writable
+  bool done_ = false;              // the transfer is over; nothing more is handled
+  bool closed_ = false;            // the socket is closed
   bool heard_from_client_ = false;
   uint64_t timer_generation_ = 0;
+  bool timer_running_ = false;
+  std::chrono::steady_clock::time_point deadline_;
   TransferCounters reported_;
 };
 
@@ -316,6 +405,13 @@ Status Server::Core::start(const std::string& address, uint16_t port) {
   if (::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_PKTINFO, &on, sizeof on) != 0) {
     socket_.close(ec);
     return Error{std::string("tftp: cannot set IP_PKTINFO: ") + std::strerror(errno)};
+  }
+  // A burst of requests (a rack powering on) must not overflow the default receive buffer of
+  // about 200 KiB, a few hundred requests. Forced past net.core.rmem_max where allowed (root).
+  int rcvbuf = static_cast<int>(kRequestSocketBuffer);
+  if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) !=
+      0) {
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   }
   socket_.bind(udp::endpoint(listen_address_, port), ec);
   if (!ec) socket_.native_non_blocking(true, ec);

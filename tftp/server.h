@@ -47,7 +47,7 @@ namespace slipway::tftp {
 struct ServerLimits {
   NegotiationLimits negotiation;
   RetryPolicy retry;
-  size_t max_transfers = 1000;
+  size_t max_transfers = 4096;
   // Netascii transfers are converted in memory; larger files are refused (use octet mode).
   uint64_t max_netascii_size = 16 * 1024 * 1024;
 };

@@ -10,8 +10,7 @@ Transfer::Transfer(const Negotiated& params, BlockSource& source, RetryPolicy po
       policy_(policy),
       size_(source.size()),
       last_block_(size_ / params.blksize + 1),
-      oack_pending_(!params.oack.empty()),
-      scratch_(params.blksize) {}
+      oack_pending_(!params.oack.empty()) {}
 
 std::chrono::milliseconds Transfer::timeout() const {
   if (params_.timeout_seconds) return std::chrono::seconds(*params_.timeout_seconds);
@@ -27,21 +26,41 @@ void Transfer::fail(std::string_view reason, std::string_view message, Actions& 
   out.arm_timer.reset();
 }
 
-bool Transfer::send_block(uint64_t block, Actions& out) {
+std::string_view Transfer::read_block(uint64_t block, std::vector<uint8_t>& packet) {
   uint64_t offset = (block - 1) * params_.blksize;
   size_t length = static_cast<size_t>(std::min<uint64_t>(params_.blksize, size_ - offset));
-  auto read = source_.read_at(offset, std::span<uint8_t>(scratch_.data(), length));
-  if (!read.ok()) {
-    fail("read_error", "cannot read file", out);
-    return false;
-  }
+  packet = data_packet(static_cast<uint16_t>(block & 0xFFFF), length);
+  auto read = source_.read_at(offset, std::span<uint8_t>(packet.data() + kDataHeaderSize, length));
+  if (!read.ok()) return "read_error";
   // A file that shrank under us would otherwise end the transfer early with a short block.
-  if (*read != length) {
-    fail("short_read", "file changed during transfer", out);
+  if (*read != length) return "short_read";
+  return {};
+}
+
+void Transfer::prepare_next() {
+  uint64_t next = window_end_ + 1;
+  if (state_ != TransferState::kRunning || oack_pending_ || next > last_block_ ||
+      (prepared_ && prepared_block_ == next)) {
+    return;
+  }
+  std::vector<uint8_t> packet;
+  if (!read_block(next, packet).empty()) return;  // the real send reads again and reports it
+  prepared_ = std::move(packet);
+  prepared_block_ = next;
+}
+
+bool Transfer::send_block(uint64_t block, Actions& out) {
+  std::vector<uint8_t> packet;
+  if (prepared_ && prepared_block_ == block) {
+    packet = std::move(*prepared_);
+    prepared_.reset();
+  } else if (auto failure = read_block(block, packet); !failure.empty()) {
+    fail(failure, failure == "short_read" ? "file changed during transfer" : "cannot read file",
+         out);
     return false;
   }
-  out.send.push_back(build_data(static_cast<uint16_t>(block & 0xFFFF),
-                                std::span<const uint8_t>(scratch_.data(), length)));
+  size_t length = packet.size() - kDataHeaderSize;
+  out.send.push_back(std::move(packet));
   ++counters_.blocks_sent;
   counters_.bytes_sent += length;
   if (block <= highest_sent_) {

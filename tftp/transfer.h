@@ -76,6 +76,10 @@ class Transfer {
   Actions on_ack(uint16_t block);
   // The retransmission timer expired.
   Actions on_timeout();
+  // Reads the block that the next ACK will most likely ask for, so that answering it costs no
+  // file read. Call after the packets of an event have been sent (while the client is busy);
+  // optional, and a read error here is left for the real send to report.
+  void prepare_next();
 
   TransferState state() const { return state_; }
   // Why the transfer failed ("timeout", "read_error", "short_read"); empty otherwise.
@@ -87,6 +91,8 @@ class Transfer {
  private:
   void send_window(Actions& out);
   bool send_block(uint64_t block, Actions& out);
+  // Fills `packet` with the DATA packet of `block`; returns the failure reason, empty when fine.
+  std::string_view read_block(uint64_t block, std::vector<uint8_t>& packet);
   void fail(std::string_view reason, std::string_view message, Actions& out);
   std::chrono::milliseconds timeout() const;
 
@@ -102,7 +108,8 @@ class Transfer {
   uint64_t window_end_ = 0;  // newest block sent in the current window
   uint64_t highest_sent_ = 0;
   int retries_ = 0;
-  std::vector<uint8_t> scratch_;
+  std::optional<std::vector<uint8_t>> prepared_;  // the DATA packet of prepared_block_
+  uint64_t prepared_block_ = 0;
   TransferCounters counters_;
 };
 

@@ -103,6 +103,35 @@ TEST_F(FileSourceTest, ReadsByOffsetWithPread) {
   EXPECT_FALSE(f.read_at(21, buf).ok());
 }
 
+TEST_F(FileSourceTest, ReadAheadServesBlocksInAnyOrderAndSeesAShrunkFile) {
+  // Three read-ahead buffers and a bit, with a pattern that tells every offset apart.
+  std::string content(3 * OpenFile::kReadAhead + 1000, '\0');
+  for (size_t i = 0; i < content.size(); ++i)
+    content[i] = static_cast<char>((i * 7 + i / 251) & 0xFF);
+  write_file(root_ / "big.bin", content);
+  FileSource files(root_);
+  auto r = files.open("big.bin", client_);
+  OpenFile& f = file_of(r);
+  auto block = [&](uint64_t offset, size_t size) {
+    std::string out(size, '\0');
+    auto n = f.read_at(offset, std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), size));
+    EXPECT_TRUE(n.ok());
+    out.resize(n.ok() ? *n : 0);
+    return out;
+  };
+  // Forward in 1468-byte blocks across buffer boundaries, then back (a retransmitted window).
+  for (uint64_t off = 0; off < content.size(); off += 1468) {
+    ASSERT_EQ(block(off, 1468), content.substr(off, 1468)) << "offset " << off;
+  }
+  EXPECT_EQ(block(1468 * 3, 1468), content.substr(1468 * 3, 1468));
+  // A read as large as the buffer bypasses it.
+  EXPECT_EQ(block(100, OpenFile::kReadAhead), content.substr(100, OpenFile::kReadAhead));
+
+  // The file shrinks under an open transfer: a read past the new end comes back short.
+  ASSERT_EQ(::truncate((root_ / "big.bin").c_str(), OpenFile::kReadAhead), 0);
+  EXPECT_EQ(block(2 * OpenFile::kReadAhead, 1468).size(), 0u);
+}
+
 TEST_F(FileSourceTest, MissingFileIsNotFound) {
   FileSource files(root_);
   EXPECT_EQ(error_of(files.open("nope.efi", client_)), OpenError::kNotFound);

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -519,6 +521,68 @@ TEST_F(ServerTest, ManyConcurrentClients) {
     EXPECT_TRUE(ok[i]) << i;
   }
   EXPECT_TRUE(wait_metric("slipway_tftp_transfers_total{outcome=\"completed\"}", 8));
+}
+
+// Two thousand transfers held open at once, all served by the one io_context thread: every
+// client gets its first block before any of them ACKs, then each finishes.
+TEST_F(ServerTest, ThousandsOfConcurrentTransfersOnOneThread) {
+  constexpr size_t kClients = 2000;
+  // Each transfer holds a server socket and a file; the clients hold a socket each.
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  ASSERT_GE(files.rlim_max, 3 * kClients + 200)
+      << "the hard RLIMIT_NOFILE is too low for this test";
+  files.rlim_cur = files.rlim_max;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &files), 0);
+
+  const std::string content = random_bytes(1300, 7);  // three 512-byte blocks
+  write_file(root_ / "small.bin", content);
+  ServerLimits limits;
+  limits.max_transfers = 4096;
+  limits.retry.initial_timeout = 3000ms;  // no retransmission while the clients take their turns
+  limits.retry.max_timeout = 3000ms;
+  start(limits);
+
+  std::vector<std::unique_ptr<UdpClient>> clients;
+  std::vector<uint16_t> tids(kClients, 0);
+  std::vector<std::string> received(kClients);
+  for (size_t i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<UdpClient>(2000ms));
+    clients[i]->send(port_, build_request(Request{Opcode::kRrq, "small.bin", Mode::kOctet, {}}));
+  }
+  // Waits for block `want` on client i (a retransmitted earlier block is skipped).
+  auto take = [&](size_t i, uint16_t want) {
+    for (int tries = 0; tries < 5; ++tries) {
+      auto d = clients[i]->receive();
+      if (!d) return false;
+      if (tids[i] == 0) tids[i] = d->from_port;
+      Packet p = decode(*d);
+      auto* data = std::get_if<Data>(&p);
+      if (data == nullptr) return false;
+      if (data->block != want) continue;
+      received[i].append(data->payload.begin(), data->payload.end());
+      return true;
+    }
+    return false;
+  };
+  for (size_t i = 0; i < kClients; ++i)
+    ASSERT_TRUE(take(i, 1)) << "client " << i << " got no block 1";
+  EXPECT_EQ(metric("slipway_tftp_active_transfers"), kClients);
+  std::set<uint16_t> distinct(tids.begin(), tids.end());
+  EXPECT_EQ(distinct.size(), kClients) << "every transfer has its own port";
+
+  for (size_t i = 0; i < kClients; ++i) {
+    for (uint16_t block = 1; block <= 3; ++block) {
+      clients[i]->send(tids[i], build_ack(block));
+      if (block < 3) {
+        ASSERT_TRUE(take(i, block + 1)) << "client " << i << " block " << block + 1;
+      }
+    }
+    ASSERT_EQ(received[i], content) << "client " << i;
+  }
+  EXPECT_TRUE(wait_metric("slipway_tftp_transfers_total{outcome=\"completed\"}", kClients));
+  EXPECT_EQ(metric("slipway_tftp_active_transfers"), 0u);
+  EXPECT_EQ(metric("slipway_tftp_retransmissions_total"), 0u);
 }
 
 TEST_F(ServerTest, StopWithTransfersRunningIsClean) {

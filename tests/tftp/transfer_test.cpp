@@ -360,6 +360,48 @@ TEST(TransferTest, NegotiatedTimeoutIsUsedWithoutBackoff) {
   EXPECT_EQ(t.on_timeout().arm_timer, milliseconds(3000));
 }
 
+TEST(TransferTest, PreparedBlockAnswersTheNextAckWithoutAFileRead) {
+  PatternSource src(5 * 512 + 100);
+  Transfer t(params(512, 2), src);
+  EXPECT_EQ(data_blocks(t.start()), (std::vector<uint16_t>{1, 2}));
+  t.prepare_next();  // block 3, read while the client works
+  int reads = src.reads;
+  Actions next = t.on_ack(2);
+  EXPECT_EQ(data_blocks(next), (std::vector<uint16_t>{3, 4}));
+  EXPECT_EQ(src.reads, reads + 1) << "block 3 came prepared, only block 4 was read";
+  expect_pattern(std::get<Data>(decode(next.send[0])), 3, 512);
+  expect_pattern(std::get<Data>(decode(next.send[1])), 4, 512);
+
+  // A prepared block that the client skips past (it ACKed only block 3) is not sent by mistake.
+  t.prepare_next();  // block 5
+  Actions partial = t.on_ack(3);
+  EXPECT_EQ(data_blocks(partial), (std::vector<uint16_t>{4, 5}));
+  expect_pattern(std::get<Data>(decode(partial.send[1])), 5, 512);
+  // A timeout resends the window as it was, prepared block or not.
+  t.prepare_next();  // block 6
+  EXPECT_EQ(data_blocks(t.on_timeout()), (std::vector<uint16_t>{4, 5}));
+  Actions last = t.on_ack(5);
+  ASSERT_EQ(data_blocks(last), (std::vector<uint16_t>{6}));
+  EXPECT_EQ(std::get<Data>(decode(last.send[0])).payload.size(), 100u);
+  t.prepare_next();  // nothing after the last block
+  EXPECT_TRUE(t.on_ack(6).send.empty());
+  EXPECT_EQ(t.state(), TransferState::kCompleted);
+}
+
+TEST(TransferTest, AFailedPrepareIsReportedByTheRealSend) {
+  PatternSource src(3 * 512);
+  Transfer t(params(512), src);
+  t.start();
+  src.fail_from = 512;
+  t.prepare_next();  // block 2 cannot be read: nothing happens yet
+  EXPECT_EQ(t.state(), TransferState::kRunning);
+  Actions a = t.on_ack(1);
+  EXPECT_EQ(t.state(), TransferState::kFailed);
+  EXPECT_EQ(t.failure(), "read_error");
+  ASSERT_EQ(a.send.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<ErrorPacket>(decode(a.send[0])));
+}
+
 TEST(TransferTest, ZeroLengthFileIsOneEmptyBlock) {
   PatternSource src(0);
   Transfer t(params(), src);
