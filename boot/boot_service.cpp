@@ -2,6 +2,7 @@
 
 #include "boot/dhcp_plan.h"
 #include "boot/ipxe_script.h"
+#include "boot/pxelinux_config.h"
 #include "common/log.h"
 
 namespace slipway::boot {
@@ -39,15 +40,29 @@ std::optional<BootAnswer> BootService::on_dhcp(const NetbootClient& client) {
   return answer;
 }
 
-Result<std::string> BootService::script_for(const MacAddress& mac, const std::optional<Uuid>& uuid,
-                                            std::optional<Ipv4> client_ip) {
-  inventory::Contact contact{mac, uuid, Firmware::kUnknown, Arch::kUnknown, "", client_ip, "ipxe"};
+Result<ScriptTarget> BootService::target_for(const MacAddress& mac, const std::optional<Uuid>& uuid,
+                                             std::optional<Ipv4> client_ip, const char* source,
+                                             const char* file) {
+  inventory::Contact contact{mac, uuid, Firmware::kUnknown, Arch::kUnknown, "", client_ip, source};
   auto machine = machines_.record_contact(contact);
   if (!machine) return machine.error();
-  ScriptTarget target{machine->name, mac, machine->state};
-  log::get("boot")->info("ipxe script machine={} mac={} state={}", machine->name, mac.to_string(),
+  log::get("boot")->info("{} machine={} mac={} state={}", file, machine->name, mac.to_string(),
                          inventory::to_string(machine->state));
-  return render_ipxe_script(config_, target);
+  return ScriptTarget{machine->name, mac, machine->state};
+}
+
+Result<std::string> BootService::script_for(const MacAddress& mac, const std::optional<Uuid>& uuid,
+                                            std::optional<Ipv4> client_ip) {
+  auto target = target_for(mac, uuid, client_ip, "ipxe", "ipxe script");
+  if (!target) return target.error();
+  return render_ipxe_script(config_, *target);
+}
+
+Result<std::string> BootService::pxelinux_config_for(const MacAddress& mac,
+                                                     std::optional<Ipv4> client_ip) {
+  auto target = target_for(mac, std::nullopt, client_ip, "pxelinux", "pxelinux config");
+  if (!target) return target.error();
+  return render_pxelinux_config(config_, *target);
 }
 
 }  // namespace slipway::boot

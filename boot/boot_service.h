@@ -1,7 +1,7 @@
 #pragma once
 // BootService: the boot module's stateful side. It records every network-boot contact in the
 // inventory (so a machine appears the first time its PXE ROM or iPXE speaks), answers the DHCP
-// server's boot hook, and renders per-machine iPXE scripts.
+// server's boot hook, and renders per-machine boot files (iPXE scripts, PXELINUX configs).
 //
 // Thread-safety: one thread (the io_context's).
 
@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "boot/boot_config.h"
+#include "boot/ipxe_script.h"
 #include "common/clock.h"
 #include "common/netboot.h"
 #include "common/result.h"
@@ -27,6 +28,9 @@ class BootService {
   // script URL some other way) is recorded as a new contact first.
   Result<std::string> script_for(const MacAddress& mac, const std::optional<Uuid>& uuid,
                                  std::optional<Ipv4> client_ip);
+  // The PXELINUX configuration for the machine with this MAC: it boots what script_for's script
+  // boots. Records the contact as script_for does.
+  Result<std::string> pxelinux_config_for(const MacAddress& mac, std::optional<Ipv4> client_ip);
 
   const BootConfig& config() const { return config_; }
 
@@ -35,6 +39,12 @@ class BootService {
   static constexpr int64_t kLoaderWindowSeconds = 60;
 
  private:
+  // Records the contact (`source` goes to the event log, `file` to the log line) and returns
+  // what to render for the machine it belongs to.
+  Result<ScriptTarget> target_for(const MacAddress& mac, const std::optional<Uuid>& uuid,
+                                  std::optional<Ipv4> client_ip, const char* source,
+                                  const char* file);
+
   BootConfig config_;
   inventory::MachineStore& machines_;
   const Clock& clock_;

@@ -4,13 +4,24 @@
 
 namespace slipway::boot {
 
+BootChoice boot_choice(inventory::MachineState state) {
+  return state == inventory::MachineState::kDeployed || state == inventory::MachineState::kRetired
+             ? BootChoice::kLocalDisk
+             : BootChoice::kRuntime;
+}
+
+std::string runtime_kernel_args(const BootConfig& config, const MacAddress& mac) {
+  std::string args = "slipway.url=" + config.public_url + " slipway.mac=" + mac.to_string();
+  if (!config.kernel_args.empty()) args += " " + config.kernel_args;
+  return args;
+}
+
 std::string render_ipxe_script(const BootConfig& config, const ScriptTarget& t) {
   std::string mac = t.mac.to_string();
   std::string state(inventory::to_string(t.state));
   std::string out = "#!ipxe\n";
   out += "# slipway: machine " + t.name + " mac " + mac + " state " + state + "\n";
-  if (t.state == inventory::MachineState::kDeployed ||
-      t.state == inventory::MachineState::kRetired) {
+  if (boot_choice(t.state) == BootChoice::kLocalDisk) {
     out += "echo slipway: " + t.name + " is " + state + ", booting from local disk\n";
     out += "exit\n";
     return out;
@@ -19,10 +30,8 @@ std::string render_ipxe_script(const BootConfig& config, const ScriptTarget& t) 
   // ipxe.efi names the initrd after the last part of its URL; the EFI stub needs initrd=<name>.
   std::string initrd_name = std::filesystem::path(config.runtime_initrd).filename().string();
   out += "echo slipway: " + t.name + " (" + mac + ") boots the runtime\n";
-  out += "kernel " + assets + config.runtime_kernel + " initrd=" + initrd_name +
-         " slipway.url=" + config.public_url + " slipway.mac=" + mac;
-  if (!config.kernel_args.empty()) out += " " + config.kernel_args;
-  out += " || goto failed\n";
+  out += "kernel " + assets + config.runtime_kernel + " initrd=" + initrd_name + " " +
+         runtime_kernel_args(config, t.mac) + " || goto failed\n";
   out += "initrd " + assets + config.runtime_initrd + " || goto failed\n";
   out += "boot || goto failed\n";
   out += ":failed\n";

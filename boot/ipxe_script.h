@@ -14,9 +14,19 @@ struct ScriptTarget {
   inventory::MachineState state = inventory::MachineState::kDiscovered;
 };
 
-// What the machine boots by state: deployed and retired machines boot from their local disk
-// (iPXE `exit` hands back to the firmware); every other state boots the runtime, whose agent
-// reports to the appliance.
+// What a machine boots, by state: deployed and retired machines boot from their local disk;
+// every other state boots the runtime, whose agent reports to the appliance. Every boot-file
+// renderer (iPXE script, PXELINUX config) asks this one function.
+enum class BootChoice { kRuntime, kLocalDisk };
+BootChoice boot_choice(inventory::MachineState state);
+
+// The runtime's kernel arguments for this machine, the same whichever loader boots it:
+// "slipway.url=<public_url> slipway.mac=<mac>" and then the configured kernel_args. The
+// loader-specific initrd= argument comes before it.
+std::string runtime_kernel_args(const BootConfig& config, const MacAddress& mac);
+
+// The iPXE script: the runtime from <public_url>/assets/, or iPXE `exit` (back to the firmware,
+// which boots the local disk).
 std::string render_ipxe_script(const BootConfig& config, const ScriptTarget& target);
 
 }  // namespace slipway::boot

@@ -4,17 +4,21 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
+#include <stdexcept>
 
 #include "boot/boot_service.h"
 #include "boot/http_routes.h"
+#include "boot/tftp_files.h"
 #include "common/clock.h"
 #include "common/confined_path.h"
+#include "common/event_loop.h"
 #include "common/http_server.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/sqlite.h"
 #include "controlplane/api_routes.h"
 #include "controlplane/dhcp_service.h"
+#include "controlplane/open_files.h"
 #include "dhcp/sqlite_lease_store.h"
 #include "inventory/sqlite_machine_store.h"
 #include "tftp/file_source.h"
@@ -52,6 +56,8 @@ int serve(const AppConfig& c) {
     return 1;
   }
 
+  ensure_open_file_limit(c.tftp.enabled ? c.tftp.max_transfers : 0);
+
   // Declared before the io_context so that they outlive every handler it destroys.
   Metrics metrics;
   SystemClock clock;
@@ -67,7 +73,19 @@ int serve(const AppConfig& c) {
   dhcp::SqliteLeaseStore leases(*db);
   inventory::SqliteMachineStore machines(*db, clock);
   boot::BootService boot_service(c.boot, machines, clock);
-  tftp::FileSource tftp_files(c.assets_dir);
+  // Per-machine boot files over TFTP: by the MAC in the name, or by the asking address's lease.
+  boot::TftpFiles generated(boot_service, [&leases, &clock](Ipv4 address) {
+    auto lease = dhcp::current_lease(leases, address, clock.now());
+    return lease ? std::optional<MacAddress>(lease->mac) : std::nullopt;
+  });
+  tftp::FileSource tftp_files(c.assets_dir,
+                              [&generated](std::string_view path, const tftp::ClientInfo& client) {
+                                auto content = generated.content_for(path, client.address);
+                                // The hook's way to fail one request (TFTP error 0) instead of
+                                // falling through to disk.
+                                if (!content) throw std::runtime_error(content.error().message);
+                                return std::move(*content);
+                              });
 
   std::vector<dhcp::ServedInterface> served;
   for (const auto& name : c.interfaces) {
@@ -88,7 +106,11 @@ int serve(const AppConfig& c) {
   http::Router router;
   boot::add_boot_routes(router, boot_service, assets, metrics);
   add_api_routes(router, ApiServices{machines, leases, metrics, dhcp.get()});
-  tftp::Server tftp_server(io, tftp_files, metrics, tftp::ServerLimits{});
+  tftp::ServerLimits tftp_limits;
+  tftp_limits.negotiation = c.tftp.negotiation;
+  tftp_limits.retry = c.tftp.retry;
+  tftp_limits.max_transfers = c.tftp.max_transfers;
+  tftp::Server tftp_server(io, tftp_files, metrics, tftp_limits);
   http::Server http_server(io, router, http::Limits{}, metrics);
 
   if (dhcp) {
@@ -132,7 +154,7 @@ int serve(const AppConfig& c) {
     http_server.stop();
     io.stop();
   });
-  io.run();
+  run_event_loop(io, c.busy_poll);
   log->info("stopped");
   return 0;
 }

@@ -4,6 +4,9 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace slipway::controlplane {
 
 using config::ConfigNode;
@@ -37,15 +40,50 @@ std::string relative_asset(const ConfigNode& parent, std::string_view key,
   return value;
 }
 
+// Windows far beyond what RFC 7440 measured as useful only queue more packets per ACK
+// (window x blksize bytes per session); NegotiationLimits needs it well under 32768.
+constexpr int64_t kMaxWindowSize = 256;
+constexpr int64_t kMaxTimeoutMs = 60000;
+
+AppConfig::Tftp parse_tftp_config(const ConfigNode& t) {
+  t.allow_keys({"enabled", "listen", "port", "max_blksize", "max_windowsize", "max_transfers",
+                "retries", "timeout_ms", "max_timeout_ms"});
+  AppConfig::Tftp c;
+  c.enabled = t.bool_or("enabled", c.enabled);
+  if (auto l = t.find("listen")) c.listen = l->as_ipv4().to_string();
+  c.port = static_cast<uint16_t>(t.int_or("port", c.port, 1, 65535));
+  c.negotiation.max_blksize = static_cast<uint16_t>(
+      t.int_or("max_blksize", c.negotiation.max_blksize, tftp::kMinBlockSize, tftp::kMaxBlockSize));
+  c.negotiation.max_windowsize = static_cast<uint16_t>(
+      t.int_or("max_windowsize", c.negotiation.max_windowsize, 1, kMaxWindowSize));
+  c.max_transfers = static_cast<size_t>(
+      t.int_or("max_transfers", static_cast<int64_t>(c.max_transfers), 1, 100000));
+  c.retry.max_retries = static_cast<int>(t.int_or("retries", c.retry.max_retries, 1, 20));
+  int64_t timeout = t.int_or("timeout_ms", c.retry.initial_timeout.count(), 100, kMaxTimeoutMs);
+  // A larger timeout_ms alone raises the default ceiling with it rather than failing.
+  int64_t max_timeout = std::max<int64_t>(timeout, c.retry.max_timeout.count());
+  if (auto m = t.find("max_timeout_ms")) {
+    max_timeout = m->as_int(100, kMaxTimeoutMs);
+    if (max_timeout < timeout) {
+      m->fail("must be at least timeout_ms (" + std::to_string(timeout) + ")");
+    }
+  }
+  c.retry.initial_timeout = std::chrono::milliseconds(timeout);
+  c.retry.max_timeout = std::chrono::milliseconds(max_timeout);
+  return c;
+}
+
 }  // namespace
 
 AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& lookup) {
-  root.allow_keys({"data_dir", "assets_dir", "log_level", "interface", "interfaces",
+  root.allow_keys({"data_dir", "assets_dir", "log_level", "busy_poll_us", "interface", "interfaces",
                    "server_address", "dhcp", "tftp", "http", "boot"});
   AppConfig c;
   c.data_dir = root.string_or("data_dir", c.data_dir.string());
   c.assets_dir = root.string_or("assets_dir", (c.data_dir / "assets").string());
   c.log_level = root.string_or("log_level", "info");
+  c.busy_poll =
+      std::chrono::microseconds(root.int_or("busy_poll_us", c.busy_poll.count(), 0, 10000));
   if (c.log_level != "trace" && c.log_level != "debug" && c.log_level != "info" &&
       c.log_level != "warn" && c.log_level != "error") {
     root.child("log_level").fail("must be one of trace, debug, info, warn, error");
@@ -100,12 +138,7 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
     }
   }
 
-  if (auto t = root.find("tftp")) {
-    t->allow_keys({"enabled", "listen", "port"});
-    c.tftp.enabled = t->bool_or("enabled", true);
-    if (auto l = t->find("listen")) c.tftp.listen = l->as_ipv4().to_string();
-    c.tftp.port = static_cast<uint16_t>(t->int_or("port", 69, 1, 65535));
-  }
+  if (auto t = root.find("tftp")) c.tftp = parse_tftp_config(*t);
   if (auto h = root.find("http")) {
     h->allow_keys({"listen", "port", "public_url"});
     if (auto l = h->find("listen")) c.http.listen = l->as_ipv4().to_string();

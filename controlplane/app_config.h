@@ -2,6 +2,8 @@
 // The appliance's configuration (slipway.yaml), parsed and validated at start. Every error names
 // the file, line, key and the reason (config::ConfigError).
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -13,6 +15,8 @@
 #include "common/config_node.h"
 #include "common/ipv4.h"
 #include "controlplane/dhcp_config.h"
+#include "tftp/negotiation.h"
+#include "tftp/transfer.h"
 
 namespace slipway::controlplane {
 
@@ -21,6 +25,8 @@ struct AppConfig {
   std::filesystem::path data_dir = "/var/lib/slipway";
   std::filesystem::path assets_dir;  // default: <data_dir>/assets
   std::string log_level = "info";
+  // How long the event loop polls for more work before it sleeps (common/event_loop.h).
+  std::chrono::microseconds busy_poll{50};
   // The provisioning networks; DHCP serves each. The first is where server_address lives.
   std::vector<std::string> interfaces;
   Ipv4 server_address;  // this appliance on the first interface (next-server, boot URLs)
@@ -29,6 +35,9 @@ struct AppConfig {
     bool enabled = true;
     std::string listen = "0.0.0.0";
     uint16_t port = 69;
+    tftp::NegotiationLimits negotiation;  // max_blksize, max_windowsize
+    tftp::RetryPolicy retry;              // retries, timeout_ms, max_timeout_ms
+    size_t max_transfers = 4096;
   } tftp;
   struct Http {
     std::string listen = "0.0.0.0";

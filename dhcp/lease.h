@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/ipv4.h"
@@ -42,5 +43,19 @@ class LeaseStore {
   virtual Status flush() = 0;
   virtual std::vector<Lease> all() const = 0;
 };
+
+// The client key of an address parked after a DHCPDECLINE: something unknown uses it, so no
+// client holds it even though the lease keeps the decliner's MAC.
+inline constexpr std::string_view kDeclinedKeyPrefix = "declined:";
+
+// The lease a client holds on `ip` at `now` (Unix seconds): unexpired and not a parked address.
+// Expired leases stay in the store as history and are not current.
+inline std::optional<Lease> current_lease(const LeaseStore& store, Ipv4 ip, int64_t now) {
+  auto lease = store.find_by_ip(ip);
+  if (!lease || lease->expires <= now || lease->client_key.starts_with(kDeclinedKeyPrefix)) {
+    return std::nullopt;
+  }
+  return lease;
+}
 
 }  // namespace slipway::dhcp

@@ -10,8 +10,6 @@ namespace slipway::dhcp {
 
 namespace {
 
-constexpr std::string_view kDeclinedPrefix = "declined:";
-
 bool requested(const Packet& req, uint8_t code) {
   auto* list = req.options.find(opt::kParameterRequestList);
   // A client that sends no list gets every configured option.
@@ -266,7 +264,7 @@ size_t Responder::reclaim() {
       continue;
     }
     // A quarantine that ended leaves no trace; an ordinary lease stays as history.
-    if (lease && lease->expires <= now && lease->client_key.rfind(kDeclinedPrefix, 0) == 0) {
+    if (lease && lease->expires <= now && lease->client_key.rfind(kDeclinedKeyPrefix, 0) == 0) {
       (void)leases_.remove(ip);
       if (auto* pool = pool_of(ip)) pool->set_history(ip, false);
     }
@@ -401,7 +399,7 @@ Decision Responder::decline(const Packet& req, const std::string& key) {
   if (!lease || lease->client_key != key) return {std::nullopt, {}, 548, "decline_unknown_address"};
   // The address is in use by something we do not know: park it under a key no client has.
   Lease parked = *lease;
-  parked.client_key = std::string(kDeclinedPrefix) + ip->to_string();
+  parked.client_key = std::string(kDeclinedKeyPrefix) + ip->to_string();
   parked.expires = clock_.now() + config_.decline_hold_seconds;
   if (!leases_.commit(parked)) return {std::nullopt, {}, 548, "lease_store_error"};
   schedule_expiry(*ip, parked.expires);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that Slipway's build, tests and virtual lab need.
 # Only packages that are missing are installed, so a second run costs a second.
-# Usage: scripts/deps.sh [build|test|all]   (default: all)
+# Usage: scripts/deps.sh [build|test|all|bench]   (default: all; bench adds the benchmarks' peers)
 set -euo pipefail
 
 build_pkgs=(
@@ -14,15 +14,20 @@ build_pkgs=(
 # What the tests, the runtime image and the virtual lab use at run time.
 test_pkgs=(
   iproute2 curl jq sqlite3 cpio gzip kmod
-  isc-dhcp-client udhcpc tftp-hpa
+  isc-dhcp-client udhcpc tftp-hpa atftp
   qemu-system-x86 qemu-utils ipxe-qemu ipxe ovmf busybox-static
   kea-dhcp4-server kea-admin tcpdump isc-dhcp-relay
 )
 
+# Peers and load tools of tests/bench (tftpd-hpa's and atftpd's servers are unpacked from their
+# .debs by the benchmark itself; libwrap0 is what they link against).
+bench_pkgs=(atftp dnsmasq-base libwrap0)
+
 case "${1:-all}" in
   build) wanted=("${build_pkgs[@]}") ;;
   test | all) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-  *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+  bench) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|all|bench]" >&2; exit 2 ;;
 esac
 
 missing=()

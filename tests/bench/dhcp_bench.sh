@@ -63,25 +63,9 @@ TICKS=$(getconf CLK_TCK)
 
 srv=sdb-srv-$$
 cli=sdb-cli-$$
-make_netns "$srv"
-make_netns "$cli"
-ip -n "$srv" link add eth0 type veth peer name eth0 netns "$cli"
-ip -n "$srv" addr add "$SERVER_IP/16" dev eth0
-ip -n "$cli" addr add "$CLIENT_IP/16" dev eth0
-ip -n "$srv" link set eth0 up
-ip -n "$cli" link set eth0 up
+netns_pair "$srv" "$cli" "$SERVER_IP/16" "$CLIENT_IP/16"
 export SLIPWAY_URL=http://$SERVER_IP:8080
 mkdir -p "$WORK/assets" "$WORK/kea-run"
-
-# stop_pid PID: end a process this script started and forget it, so that the cleanup never
-# signals that PID again (by then it may belong to someone else).
-stop_pid() {
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  local kept=() p
-  for p in "${SLIPWAY_TEST_PIDS[@]}"; do [[ "$p" == "$1" ]] || kept+=("$p"); done
-  SLIPWAY_TEST_PIDS=("${kept[@]}")
-}
 
 # cpu_ticks PID: user + system clock ticks of the whole process (all threads); user_ticks: user only.
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }

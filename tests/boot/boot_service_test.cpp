@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <utility>
+#include <vector>
+
 #include "common/sqlite.h"
 #include "inventory/sqlite_machine_store.h"
 #include "tests/common/test_dir.h"
@@ -63,14 +67,24 @@ TEST_F(BootServiceTest, OfferAndAckAgreeAndTheNextExchangeGetsTheScript) {
   EXPECT_EQ(service_.on_dhcp(ipxe_rom(false))->filename, "undionly.kpxe");
 }
 
-TEST_F(BootServiceTest, ScriptForAnUnknownMacRecordsIt) {
-  auto script = service_.script_for(*MacAddress::parse("52:54:00:00:00:09"), std::nullopt,
-                                    Ipv4::parse("198.18.0.150"));
-  ASSERT_TRUE(script);
-  EXPECT_NE(script->find("slipway.mac=52:54:00:00:00:09"), std::string::npos);
-  auto m = machines_.find_by_mac(*MacAddress::parse("52:54:00:00:00:09"));
-  ASSERT_TRUE(m);
-  EXPECT_EQ(m->interfaces[0].last_ip->to_string(), "198.18.0.150");
+TEST_F(BootServiceTest, BootFilesForAnUnknownMacRecordIt) {
+  using Render = std::function<Result<std::string>(const MacAddress&, std::optional<Ipv4>)>;
+  std::vector<std::pair<const char*, Render>> renderers = {
+      {"52:54:00:00:00:09",
+       [&](const MacAddress& mac, std::optional<Ipv4> ip) {
+         return service_.script_for(mac, std::nullopt, ip);
+       }},
+      {"52:54:00:00:00:0a", [&](const MacAddress& mac, std::optional<Ipv4> ip) {
+         return service_.pxelinux_config_for(mac, ip);
+       }}};
+  for (const auto& [text, render] : renderers) {
+    auto file = render(*MacAddress::parse(text), Ipv4::parse("198.18.0.150"));
+    ASSERT_TRUE(file) << text;
+    EXPECT_NE(file->find(std::string("slipway.mac=") + text), std::string::npos) << *file;
+    auto m = machines_.find_by_mac(*MacAddress::parse(text));
+    ASSERT_TRUE(m) << text;
+    EXPECT_EQ(m->interfaces[0].last_ip->to_string(), "198.18.0.150");
+  }
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 namespace slipway::controlplane {
 namespace {
 
@@ -109,6 +111,72 @@ TEST(AppConfig, DhcpCanBeOff) {
   AppConfig c = parse("server_address: 198.18.0.1\ndhcp:\n  enabled: false\n");
   EXPECT_FALSE(c.dhcp.enabled);
   EXPECT_EQ(c.boot.public_url, "http://198.18.0.1:8080");
+}
+
+TEST(AppConfig, BusyPoll) {
+  EXPECT_EQ(parse(kGood).busy_poll.count(), 50);
+  EXPECT_EQ(parse(std::string(kGood) + "busy_poll_us: 0\n").busy_poll.count(), 0);
+  EXPECT_EQ(parse(std::string(kGood) + "busy_poll_us: 200\n").busy_poll.count(), 200);
+  std::string got = error_of(std::string(kGood) + "busy_poll_us: 20000\n");
+  EXPECT_NE(got.find("busy_poll_us: 20000 is out of range (0 to 10000)"), std::string::npos) << got;
+  got = error_of(std::string(kGood) + "busy_poll_us: -1\n");
+  EXPECT_NE(got.find("busy_poll_us: -1 is out of range"), std::string::npos) << got;
+}
+
+// max_blksize, max_windowsize, max_transfers, retries, timeout_ms, max_timeout_ms.
+using TftpLimits = std::tuple<int, int, size_t, int, int64_t, int64_t>;
+
+TftpLimits tftp_limits(const AppConfig& c) {
+  const auto& t = c.tftp;
+  return {t.negotiation.max_blksize, t.negotiation.max_windowsize,    t.max_transfers,
+          t.retry.max_retries,       t.retry.initial_timeout.count(), t.retry.max_timeout.count()};
+}
+
+TEST(AppConfig, TftpLimits) {
+  struct Case {
+    const char* yaml;
+    TftpLimits expected;
+  };
+  for (const auto& [yaml, expected] : std::initializer_list<Case>{
+           {"", {65464, 64, 4096, 5, 1000, 5000}},
+           {"tftp:\n  max_blksize: 1468\n  max_windowsize: 16\n  max_transfers: 200\n"
+            "  retries: 8\n  timeout_ms: 250\n  max_timeout_ms: 2000\n",
+            {1468, 16, 200, 8, 250, 2000}},
+           // A timeout_ms above the default ceiling raises the ceiling with it.
+           {"tftp:\n  timeout_ms: 8000\n", {65464, 64, 4096, 5, 8000, 8000}},
+       }) {
+    EXPECT_EQ(tftp_limits(parse(std::string(kGood) + yaml)), expected) << yaml;
+  }
+}
+
+TEST(AppConfig, TftpLimitsOutOfRangeNameTheKey) {
+  struct Case {
+    const char* yaml;
+    const char* error;
+  };
+  for (const auto& [yaml, error] : std::initializer_list<Case>{
+           {"max_blksize: 7", "tftp.max_blksize: 7 is out of range (8 to 65464)"},
+           {"max_blksize: 65465", "tftp.max_blksize: 65465 is out of range (8 to 65464)"},
+           {"max_windowsize: 0", "tftp.max_windowsize: 0 is out of range (1 to 256)"},
+           {"max_windowsize: 40000", "tftp.max_windowsize: 40000 is out of range (1 to 256)"},
+           {"max_transfers: 0", "tftp.max_transfers: 0 is out of range (1 to 100000)"},
+           {"max_transfers: 100001", "tftp.max_transfers: 100001 is out of range (1 to 100000)"},
+           {"max_transfers: many", "tftp.max_transfers: 'many' is not a whole number"},
+           {"retries: 0", "tftp.retries: 0 is out of range (1 to 20)"},
+           {"retries: 21", "tftp.retries: 21 is out of range (1 to 20)"},
+           {"timeout_ms: 99", "tftp.timeout_ms: 99 is out of range (100 to 60000)"},
+           {"timeout_ms: 60001", "tftp.timeout_ms: 60001 is out of range (100 to 60000)"},
+           {"max_timeout_ms: 60001", "tftp.max_timeout_ms: 60001 is out of range (100 to 60000)"},
+           {"timeout_ms: 2000\n  max_timeout_ms: 1500",
+            "tftp.max_timeout_ms: must be at least timeout_ms (2000)"},
+           {"max_timeout_ms: 500", "tftp.max_timeout_ms: must be at least timeout_ms (1000)"},
+           {"window: 4", "tftp.window: unknown key"},
+       }) {
+    std::string text = std::string(kGood) + "tftp:\n  " + yaml + "\n";
+    std::string got = error_of(text);
+    EXPECT_NE(got.find(error), std::string::npos) << yaml << " -> " << got;
+    EXPECT_EQ(got.rfind("slipway.yaml:", 0), 0u) << got;
+  }
 }
 
 }  // namespace

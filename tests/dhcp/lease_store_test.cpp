@@ -72,6 +72,23 @@ TEST_P(LeaseStoreContract, Remove) {
   EXPECT_FALSE(store->find_by_client("mac:52:54:00:00:00:01"));
 }
 
+TEST_P(LeaseStoreContract, CurrentLeaseIsAnUnexpiredHeldOne) {
+  auto store = make();
+  Ipv4 held = *Ipv4::parse("198.18.0.100");
+  Ipv4 expired = *Ipv4::parse("198.18.0.101");
+  Ipv4 declined = *Ipv4::parse("198.18.0.102");
+  ASSERT_TRUE(store->commit(lease("198.18.0.100", "52:54:00:00:00:01", 1000)));
+  ASSERT_TRUE(store->commit(lease("198.18.0.101", "52:54:00:00:00:02", 500)));
+  Lease parked = lease("198.18.0.102", "52:54:00:00:00:03", 1000);
+  parked.client_key = std::string(kDeclinedKeyPrefix) + "198.18.0.102";
+  ASSERT_TRUE(store->commit(parked));
+  EXPECT_EQ(current_lease(*store, held, 999)->mac.to_string(), "52:54:00:00:00:01");
+  EXPECT_FALSE(current_lease(*store, held, 1000));  // expired at its expiry second
+  EXPECT_FALSE(current_lease(*store, expired, 999));
+  EXPECT_FALSE(current_lease(*store, declined, 999));
+  EXPECT_FALSE(current_lease(*store, *Ipv4::parse("198.18.0.103"), 999));  // no lease at all
+}
+
 INSTANTIATE_TEST_SUITE_P(
     AllStores, LeaseStoreContract,
     ::testing::Values(StoreFactory{"memory",

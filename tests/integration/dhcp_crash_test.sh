@@ -25,23 +25,9 @@ KILL_AFTER_ACKS=5000             # kill once the server has sent this many ACKs 
 SERVER_IP=198.18.64.1
 CLIENT_IP=198.18.64.2
 
-# forget_pid PID: a process of ours that has been waited for; the cleanup must not signal its
-# PID again (it may belong to someone else by then).
-forget_pid() {
-  local kept=() p
-  for p in "${SLIPWAY_TEST_PIDS[@]}"; do [[ "$p" == "$1" ]] || kept+=("$p"); done
-  SLIPWAY_TEST_PIDS=("${kept[@]}")
-}
-
 srv=swc-srv-$$
 cli=swc-cli-$$
-make_netns "$srv"
-make_netns "$cli"
-ip -n "$srv" link add eth0 type veth peer name eth0 netns "$cli"
-ip -n "$srv" addr add "$SERVER_IP/18" dev eth0
-ip -n "$cli" addr add "$CLIENT_IP/18" dev eth0
-ip -n "$srv" link set eth0 up
-ip -n "$cli" link set eth0 up
+netns_pair "$srv" "$cli" "$SERVER_IP/18" "$CLIENT_IP/18"
 
 mkdir -p "$WORK/data" "$WORK/assets"
 cat >"$WORK/slipway.yaml" <<YAML

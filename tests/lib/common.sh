@@ -68,6 +68,32 @@ make_netns() {
   ip -n "$1" link set lo up
 }
 
+# netns_pair SRV CLI SRV_CIDR CLI_CIDR: two fresh namespaces joined by a veth pair, named eth0 on
+# both sides, with these addresses (e.g. 198.18.50.1/24), links up.
+netns_pair() {
+  make_netns "$1"
+  make_netns "$2"
+  ip link add eth0 netns "$1" type veth peer name eth0 netns "$2"
+  ip -n "$1" addr add "$3" dev eth0
+  ip -n "$2" addr add "$4" dev eth0
+  ip -n "$1" link set eth0 up
+  ip -n "$2" link set eth0 up
+}
+
+# forget_pid PID: the cleanup no longer signals PID (once it has ended, the number may be reused).
+forget_pid() {
+  local kept=() p
+  for p in "${SLIPWAY_TEST_PIDS[@]}"; do [[ "$p" == "$1" ]] || kept+=("$p"); done
+  SLIPWAY_TEST_PIDS=("${kept[@]}")
+}
+
+# stop_pid PID: end a process this test started (SIGTERM), wait for it, forget it.
+stop_pid() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  forget_pid "$1"
+}
+
 # in_ns NS CMD...: run a command inside a namespace.
 in_ns() {
   local ns=$1
