@@ -33,7 +33,12 @@ Result<ApiResponse> ApiClient::post(const std::string& path, const std::string& 
   return perform(path, &json_body);
 }
 
-Result<ApiResponse> ApiClient::perform(const std::string& path, const std::string* body) const {
+Result<ApiResponse> ApiClient::del(const std::string& path) const {
+  return perform(path, nullptr, "DELETE");
+}
+
+Result<ApiResponse> ApiClient::perform(const std::string& path, const std::string* body,
+                                       const char* method) const {
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return Error{"cannot initialise libcurl"};
   std::string url = base_url_ + path;
@@ -55,6 +60,7 @@ Result<ApiResponse> ApiClient::perform(const std::string& path, const std::strin
     curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body->c_str());
     curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
   }
+  if (method) curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method);
   CURLcode rc = curl_easy_perform(curl.get());
   if (rc != CURLE_OK) {
     return Error{"cannot reach the appliance at " + base_url_ + ": " +

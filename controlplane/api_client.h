@@ -21,11 +21,14 @@ class ApiClient {
   // Transport failures (refused, timeout, bad URL) are errors; any HTTP status is a response.
   Result<ApiResponse> get(const std::string& path) const;
   Result<ApiResponse> post(const std::string& path, const std::string& json_body) const;
+  Result<ApiResponse> del(const std::string& path) const;
 
   const std::string& base_url() const { return base_url_; }
 
  private:
-  Result<ApiResponse> perform(const std::string& path, const std::string* body) const;
+  // `method` overrides GET/POST (e.g. "DELETE"); null for the default.
+  Result<ApiResponse> perform(const std::string& path, const std::string* body,
+                              const char* method = nullptr) const;
 
   std::string base_url_;
   long timeout_seconds_;

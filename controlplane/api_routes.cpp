@@ -1,6 +1,8 @@
 #include "controlplane/api_routes.h"
 
+#include <algorithm>
 #include <charconv>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
@@ -12,6 +14,208 @@ namespace slipway::controlplane {
 namespace bhttp = http::bhttp;
 using nlohmann::json;
 
+namespace {
+
+http::Response ok(const http::RequestContext& ctx, const json& body) {
+  return http::json_response(ctx.request, bhttp::status::ok, body.dump() + "\n");
+}
+
+http::Response no_such_path(const http::RequestContext& ctx) {
+  return http::error_response(ctx.request, bhttp::status::not_found, "no such path");
+}
+
+http::Response bad_request(const http::RequestContext& ctx, std::string_view message) {
+  return http::error_response(ctx.request, bhttp::status::bad_request, message);
+}
+
+http::Response refused(const http::RequestContext& ctx, const inventory::Refusal& r) {
+  using Kind = inventory::Refusal::Kind;
+  bhttp::status status = bhttp::status::service_unavailable;
+  switch (r.kind) {
+    case Kind::kNotFound:
+      status = bhttp::status::not_found;
+      break;
+    case Kind::kConflict:
+      status = bhttp::status::conflict;
+      break;
+    case Kind::kInvalid:
+      status = bhttp::status::bad_request;
+      break;
+    case Kind::kStorage:
+      break;
+  }
+  return http::error_response(ctx.request, status, r.message);
+}
+
+Result<size_t> event_limit(const std::map<std::string, std::string>& query) {
+  size_t limit = 100;
+  if (auto it = query.find("limit"); it != query.end()) {
+    const std::string& text = it->second;
+    auto [next, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || next != text.data() + text.size() || limit == 0 || limit > 10000) {
+      return Error{"'limit' must be a number from 1 to 10000"};
+    }
+  }
+  return limit;
+}
+
+json events_json(const inventory::MachineStore& machines, std::optional<int64_t> machine_id,
+                 size_t limit) {
+  json list = json::array();
+  for (const auto& e : machines.events(machine_id, limit)) list.push_back(inventory::to_json(e));
+  return list;
+}
+
+// ?state=ready&label=rack=r1,role: every label term must match ("key" alone: any value).
+Result<inventory::MachineFilter> machine_filter(const std::map<std::string, std::string>& query) {
+  inventory::MachineFilter filter;
+  if (auto it = query.find("state"); it != query.end()) {
+    filter.state = inventory::parse_machine_state(it->second);
+    if (!filter.state) return Error{"unknown state '" + it->second + "'"};
+  }
+  if (auto it = query.find("label"); it != query.end()) {
+    std::string_view terms = it->second;
+    while (!terms.empty()) {
+      std::string_view term = terms.substr(0, terms.find(','));
+      terms.remove_prefix(std::min(terms.size(), term.size() + 1));
+      size_t eq = term.find('=');
+      std::string key(term.substr(0, eq));
+      std::optional<std::string> value;
+      if (eq != std::string_view::npos) value = std::string(term.substr(eq + 1));
+      if (auto why = inventory::invalid_label(key, value.value_or(""))) return Error{*why};
+      filter.labels[key] = value;
+    }
+  }
+  return filter;
+}
+
+// The JSON object body of an operator request, or why it is not one.
+Result<json> object_body(const http::RequestContext& ctx) {
+  const std::string& body = ctx.request.body();
+  if (body.empty()) return json::object();
+  json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return Error{"the body must be a JSON object"};
+  return doc;
+}
+
+Result<std::string> string_field(const json& doc, const char* key) {
+  auto it = doc.find(key);
+  if (it == doc.end() || !it->is_string()) {
+    return Error{std::string("'") + key + "' must be a string"};
+  }
+  return it->get<std::string>();
+}
+
+// Who asked, for the event log: there is no authentication yet, so the client's address.
+std::string actor(const http::RequestContext& ctx) { return "api:" + ctx.remote.to_string(); }
+
+// /api/v1/machines/KEY[/ACTION]: KEY is a name, MAC or UUID (never contains '/').
+struct MachinePath {
+  std::string key;
+  std::string action;
+};
+
+std::optional<MachinePath> machine_path(std::string_view rest) {
+  size_t slash = rest.find('/');
+  MachinePath p{std::string(rest.substr(0, slash)), ""};
+  if (slash != std::string_view::npos) p.action = std::string(rest.substr(slash + 1));
+  if (p.key.empty() || p.action.find('/') != std::string::npos) return std::nullopt;
+  return p;
+}
+
+http::Response machine_answer(const http::RequestContext& ctx,
+                              const inventory::Outcome<inventory::Machine>& outcome) {
+  if (!outcome) return refused(ctx, outcome.refusal());
+  log::get("api")->info("machine change machine={} path={} actor={}", outcome->name, ctx.path,
+                        actor(ctx));
+  return ok(ctx, {{"machine", inventory::to_json(*outcome)}});
+}
+
+http::Response machine_post(inventory::MachineStore& machines, const http::RequestContext& ctx,
+                            const MachinePath& p) {
+  auto body = object_body(ctx);
+  if (!body) return bad_request(ctx, body.error().message);
+  const json& doc = *body;
+  if (p.action == "approve") return machine_answer(ctx, machines.approve(p.key, actor(ctx)));
+  if (p.action == "rename") {
+    auto name = string_field(doc, "name");
+    if (!name) return bad_request(ctx, name.error().message);
+    return machine_answer(ctx, machines.rename(p.key, *name, actor(ctx)));
+  }
+  if (p.action == "state") {
+    auto state_text = string_field(doc, "state");
+    if (!state_text) return bad_request(ctx, state_text.error().message);
+    auto state = inventory::parse_machine_state(*state_text);
+    if (!state) return bad_request(ctx, "unknown state '" + *state_text + "'");
+    std::string reason;
+    if (auto it = doc.find("reason"); it != doc.end()) {
+      if (!it->is_string()) return bad_request(ctx, "'reason' must be a string");
+      reason = it->get<std::string>();
+    }
+    return machine_answer(ctx, machines.transition(p.key, *state, reason, actor(ctx)));
+  }
+  if (p.action == "labels") {
+    std::map<std::string, std::string> set;
+    std::vector<std::string> remove;
+    if (doc.contains("set")) {
+      if (!doc["set"].is_object()) return bad_request(ctx, "'set' must be an object");
+      for (const auto& [k, v] : doc["set"].items()) {
+        if (!v.is_string()) return bad_request(ctx, "label '" + k + "' must have a string value");
+        set[k] = v.get<std::string>();
+      }
+    }
+    if (doc.contains("remove")) {
+      if (!doc["remove"].is_array()) return bad_request(ctx, "'remove' must be an array");
+      for (const auto& k : doc["remove"]) {
+        if (!k.is_string()) return bad_request(ctx, "'remove' must hold label keys");
+        remove.push_back(k.get<std::string>());
+      }
+    }
+    return machine_answer(ctx, machines.label(p.key, set, remove, actor(ctx)));
+  }
+  if (p.action == "merge") {
+    auto from = string_field(doc, "from");
+    if (!from) return bad_request(ctx, from.error().message);
+    return machine_answer(ctx, machines.merge(*from, p.key, actor(ctx)));
+  }
+  return no_such_path(ctx);
+}
+
+void add_machine_routes(http::Router& router, inventory::MachineStore& machines) {
+  router.add_prefix(bhttp::verb::get, "/api/v1/machines/", [&](const http::RequestContext& ctx) {
+    auto p = machine_path(ctx.rest);
+    if (!p || (!p->action.empty() && p->action != "events")) {
+      return no_such_path(ctx);
+    }
+    auto m = machines.find(p->key);
+    if (!m) return refused(ctx, inventory::unknown_machine(p->key));
+    auto limit = event_limit(ctx.query);
+    if (!limit) return bad_request(ctx, limit.error().message);
+    json events = events_json(machines, m->id, *limit);
+    if (p->action == "events") return ok(ctx, {{"events", events}});
+    return ok(ctx, {{"machine", inventory::to_json(*m)}, {"events", events}});
+  });
+
+  router.add_prefix(bhttp::verb::post, "/api/v1/machines/", [&](const http::RequestContext& ctx) {
+    auto p = machine_path(ctx.rest);
+    if (!p || p->action.empty()) {
+      return no_such_path(ctx);
+    }
+    return machine_post(machines, ctx, *p);
+  });
+
+  router.add_prefix(bhttp::verb::delete_, "/api/v1/machines/",
+                    [&](const http::RequestContext& ctx) {
+                      auto p = machine_path(ctx.rest);
+                      if (!p || !p->action.empty()) {
+                        return no_such_path(ctx);
+                      }
+                      return machine_answer(ctx, machines.forget(p->key, actor(ctx)));
+                    });
+}
+
+}  // namespace
+
 void add_api_routes(http::Router& router, const ApiServices& services) {
   inventory::MachineStore& machines = services.machines;
   dhcp::LeaseStore& leases = services.leases;
@@ -22,28 +226,26 @@ void add_api_routes(http::Router& router, const ApiServices& services) {
                                          "result=\"invalid\"");
 
   router.add(bhttp::verb::get, "/api/v1/machines", [&](const http::RequestContext& ctx) {
+    auto filter = machine_filter(ctx.query);
+    if (!filter) return bad_request(ctx, filter.error().message);
     json list = json::array();
-    for (const auto& m : machines.list()) list.push_back(inventory::to_json(m));
-    return http::Response(http::json_response(ctx.request, bhttp::status::ok,
-                                              json({{"machines", list}}).dump() + "\n"));
+    for (const auto& m : machines.list(*filter)) list.push_back(inventory::to_json(m));
+    return ok(ctx, {{"machines", list}});
   });
 
   router.add(bhttp::verb::get, "/api/v1/events", [&](const http::RequestContext& ctx) {
-    size_t limit = 100;
-    if (auto it = ctx.query.find("limit"); it != ctx.query.end()) {
-      const std::string& text = it->second;
-      auto [next, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
-      if (ec != std::errc() || next != text.data() + text.size() || limit == 0 || limit > 10000) {
-        return http::Response(http::error_response(ctx.request, bhttp::status::bad_request,
-                                                   "'limit' must be a number from 1 to 10000"));
-      }
+    auto limit = event_limit(ctx.query);
+    if (!limit) return bad_request(ctx, limit.error().message);
+    std::optional<int64_t> machine_id;
+    if (auto it = ctx.query.find("machine"); it != ctx.query.end()) {
+      auto m = machines.find(it->second);
+      if (!m) return refused(ctx, inventory::unknown_machine(it->second));
+      machine_id = m->id;
     }
-    json list = json::array();
-    for (const auto& e : machines.events(std::nullopt, limit))
-      list.push_back(inventory::to_json(e));
-    return http::Response(http::json_response(ctx.request, bhttp::status::ok,
-                                              json({{"events", list}}).dump() + "\n"));
+    return ok(ctx, {{"events", events_json(machines, machine_id, *limit)}});
   });
+
+  add_machine_routes(router, machines);
 
   router.add(bhttp::verb::get, "/api/v1/leases", [&](const http::RequestContext& ctx) {
     json list = json::array();

@@ -1,13 +1,22 @@
 #pragma once
 // The REST API (version 1):
-//   GET  /api/v1/machines          {"machines": [machine...]}
-//   GET  /api/v1/events?limit=N    {"events": [event...]}, newest first
+//   GET  /api/v1/machines?state=S&label=k=v,k2   {"machines": [machine...]}, filtered
+//   GET  /api/v1/machines/KEY      {"machine": ..., "events": [...]} (KEY: name, MAC or UUID)
+//   GET  /api/v1/machines/KEY/events?limit=N     {"events": [...]}, newest first
+//   POST /api/v1/machines/KEY/approve            {} -> {"machine": ...}
+//   POST /api/v1/machines/KEY/rename             {"name": "web1"}
+//   POST /api/v1/machines/KEY/labels             {"set": {"rack": "r1"}, "remove": ["old"]}
+//   POST /api/v1/machines/KEY/state              {"state": "retired", "reason": "..."}
+//   POST /api/v1/machines/KEY/merge              {"from": "NEWKEY"}: NEWKEY is folded into KEY
+//   DELETE /api/v1/machines/KEY                  forget -> {"machine": (as it was)}
+//   GET  /api/v1/events?limit=N&machine=KEY      {"events": [event...]}, newest first
 //   GET  /api/v1/leases            {"leases": [lease...]}
 //   GET  /api/v1/dhcp/servers      {"servers": [...]}: other DHCP servers seen on the LAN
 //   POST /api/v1/agent/report      an imaging::AgentReport from the runtime -> {"machine": ...}
 //   GET  /metrics                  Prometheus text
 //   GET  /healthz                  "ok"
-// Errors are JSON {"error": "..."} with a 4xx/5xx status.
+// Errors are JSON {"error": "..."} with a 4xx/5xx status: 404 for an unknown machine (its key in
+// the message), 409 for an illegal transition or a refused change, 400 for a bad request.
 
 #include "common/http_server.h"
 #include "common/metrics.h"

@@ -43,9 +43,52 @@ int main(int argc, char** argv) {
 
   auto* machines = app.add_subcommand("machines", "Inventory of machines");
   machines->require_subcommand(1);
-  auto* list = machines->add_subcommand("list", "List machines (a table, or JSON with --json)");
+  // Every machines subcommand prints the API's JSON with --json.
   bool as_json = false;
-  list->add_flag("--json", as_json, "Print the API's JSON instead of a table");
+  machines->add_flag("--json", as_json, "Print the API's JSON instead of a table or a line");
+  auto* list = machines->add_subcommand("list", "List machines, filtered by state and labels");
+  std::string state_filter;
+  std::vector<std::string> label_filter;
+  list->add_option("--state", state_filter, "Only machines in this state (e.g. ready)");
+  list->add_option("-l,--label", label_filter,
+                   "Only machines with this label: key=value, or key for any value (repeatable)");
+  std::string key;
+  auto* show = machines->add_subcommand("show", "One machine: its record, interfaces and events");
+  show->add_option("machine", key, "Name, MAC or UUID")->required();
+  auto* events = machines->add_subcommand("events", "The event log, newest first");
+  events->add_option("machine", key, "Only this machine's events (name, MAC or UUID)");
+  size_t limit = 50;
+  events->add_option("-n,--limit", limit, "How many events")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  auto* approve =
+      machines->add_subcommand("approve", "Enroll an inspected machine (`approve` policy)");
+  approve->add_option("machine", key, "Name, MAC or UUID")->required();
+  auto* rename = machines->add_subcommand("rename", "Give a machine a new, unique name");
+  std::string new_name;
+  rename->add_option("machine", key, "Name, MAC or UUID")->required();
+  rename->add_option("new-name", new_name, "a-z, 0-9 and '-', at most 63")->required();
+  auto* label = machines->add_subcommand("label", "Set (key=value) or remove (key-) labels");
+  std::vector<std::string> label_terms;
+  label->add_option("machine", key, "Name, MAC or UUID")->required();
+  label->add_option("labels", label_terms, "key=value to set, key- to remove")->required();
+  auto* state = machines->add_subcommand(
+      "state", "Move a machine along its lifecycle (e.g. retired); illegal moves are refused");
+  std::string new_state;
+  std::string reason;
+  state->add_option("machine", key, "Name, MAC or UUID")->required();
+  state->add_option("state", new_state, "discovered, inspecting, installing, deployed, retired")
+      ->required();
+  state->add_option("--reason", reason, "Why, for the event log");
+  auto* forget = machines->add_subcommand(
+      "forget", "Delete a machine from the inventory (refused while it is installing)");
+  forget->add_option("machine", key, "Name, MAC or UUID")->required();
+  auto* merge = machines->add_subcommand(
+      "merge", "After a motherboard swap: fold the new record FROM into the old one INTO");
+  std::string merge_from;
+  merge->add_option("from", merge_from, "The new record (name, MAC or UUID); it disappears")
+      ->required();
+  merge->add_option("into", key, "The old record; it keeps its name, state and labels")->required();
 
   CLI11_PARSE(app, argc, argv);
 
@@ -67,6 +110,18 @@ int main(int argc, char** argv) {
     }
     return controlplane::serve(config);
   }
-  if (list->parsed()) return controlplane::machines_list(server_url, as_json);
+  if (list->parsed()) {
+    return controlplane::machines_list(server_url, as_json, state_filter, label_filter);
+  }
+  if (show->parsed()) return controlplane::machines_show(server_url, key, as_json);
+  if (events->parsed()) return controlplane::machines_events(server_url, key, limit, as_json);
+  if (approve->parsed()) return controlplane::machines_approve(server_url, key, as_json);
+  if (rename->parsed()) return controlplane::machines_rename(server_url, key, new_name, as_json);
+  if (label->parsed()) return controlplane::machines_label(server_url, key, label_terms, as_json);
+  if (state->parsed()) {
+    return controlplane::machines_set_state(server_url, key, new_state, reason, as_json);
+  }
+  if (forget->parsed()) return controlplane::machines_forget(server_url, key, as_json);
+  if (merge->parsed()) return controlplane::machines_merge(server_url, merge_from, key, as_json);
   return 0;
 }

@@ -3,6 +3,7 @@
 // boot MAC), its network interfaces, and its lifecycle state.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,9 @@ struct Machine {
   std::string name;
   std::optional<Uuid> uuid;
   MachineState state = MachineState::kDiscovered;
+  // Inspection finished under the `approve` policy: the machine stays inspecting until approved.
+  bool awaiting_approval = false;
+  std::map<std::string, std::string> labels;
   Firmware firmware = Firmware::kUnknown;
   Arch arch = Arch::kUnknown;
   int64_t first_seen = 0;
@@ -59,5 +63,12 @@ struct Contact {
 
 // The default name of a new machine: "m-" and its boot MAC without separators.
 std::string default_machine_name(const MacAddress& mac);
+
+// Machine names go into DHCP's host name option, so they are DNS labels: 1 to 63 characters
+// from a-z, 0-9 and '-', not starting or ending with '-'. Returns why a name is refused.
+std::optional<std::string> invalid_machine_name(std::string_view name);
+// Label keys: 1 to 63 characters from A-Z a-z 0-9 '.' '_' '-' '/', starting with a letter or
+// digit. Values: 0 to 63 characters from A-Z a-z 0-9 '.' '_' '-'. Returns why one is refused.
+std::optional<std::string> invalid_label(std::string_view key, std::string_view value);
 
 }  // namespace slipway::inventory

@@ -20,6 +20,8 @@ nlohmann::json to_json(const Machine& m) {
       {"name", m.name},
       {"uuid", m.uuid ? nlohmann::json(m.uuid->to_string()) : nlohmann::json()},
       {"state", to_string(m.state)},
+      {"awaiting_approval", m.awaiting_approval},
+      {"labels", m.labels.empty() ? nlohmann::json::object() : nlohmann::json(m.labels)},
       {"firmware", to_string(m.firmware)},
       {"arch", to_string(m.arch)},
       {"first_seen", m.first_seen},

@@ -10,12 +10,21 @@
 //  - a MAC seen with a different real UUID than its machine's is a different machine;
 //  - otherwise a new machine is created in state `discovered`.
 // Every creation and attachment is recorded as an event.
+//
+// State changes go through the transition table of lifecycle.h only; each one is a
+// `machine.state` event whose detail holds from, to, reason and actor. Operator operations name a
+// machine by name, MAC or UUID ("key") and come back as an Outcome whose refusal says why, in a
+// message that names the machine.
 
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "common/result.h"
+#include "inventory/lifecycle.h"
 #include "inventory/machine.h"
 
 namespace slipway::inventory {
@@ -26,6 +35,46 @@ struct Event {
   std::optional<int64_t> machine_id;
   std::string kind;    // e.g. "machine.discovered", "interface.added", "agent.booted"
   std::string detail;  // JSON object
+};
+
+// Why an operation was refused; the REST API maps these to 404, 409, 400 and 503.
+struct Refusal {
+  enum class Kind { kNotFound, kConflict, kInvalid, kStorage };
+  Kind kind;
+  std::string message;
+};
+
+// The refusal for a key that names no machine; the message quotes the key.
+Refusal unknown_machine(const std::string& key);
+
+// A value or a Refusal (Result<T> with a kind, for operations the operator asks for).
+template <typename T>
+class [[nodiscard]] Outcome {
+ public:
+  Outcome(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Outcome(Refusal refusal)                                                // NOLINT: implicit
+      : state_(std::in_place_index<1>, std::move(refusal)) {}
+
+  bool ok() const { return state_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  // REQUIRES: ok().
+  T& value() & { return std::get<0>(state_); }
+  const T& value() const& { return std::get<0>(state_); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  // REQUIRES: !ok().
+  const Refusal& refusal() const { return std::get<1>(state_); }
+
+ private:
+  std::variant<T, Refusal> state_;
+};
+
+// list() filters; empty ones match everything. A label filter "key" matches any value.
+struct MachineFilter {
+  std::optional<MachineState> state;
+  std::map<std::string, std::optional<std::string>> labels;  // all must match
 };
 
 class MachineStore {
@@ -46,6 +95,39 @@ class MachineStore {
   virtual std::optional<std::string> name_for(const MacAddress& mac,
                                               const std::optional<Uuid>& uuid) const = 0;
   virtual std::vector<Event> events(std::optional<int64_t> machine_id, size_t limit) const = 0;
+
+  // The machine with this name, else with this MAC, else with this UUID.
+  virtual std::optional<Machine> find(const std::string& key) const = 0;
+  virtual std::vector<Machine> list(const MachineFilter& filter) const = 0;
+
+  // Moves a machine to `to` if the table allows it for anyone (kConflict otherwise, with
+  // illegal_transition_message). `actor` is who asked: "operator", "agent", ...
+  virtual Outcome<Machine> transition(const std::string& key, MachineState to,
+                                      const std::string& reason, const std::string& actor) = 0;
+  // Inspection of an inspecting machine is done: ready under `auto`, awaiting approval under
+  // `approve`.
+  virtual Outcome<Machine> finish_inspection(const std::string& key, EnrollmentPolicy policy,
+                                             const std::string& actor) = 0;
+  // An inspecting machine awaiting approval becomes ready.
+  virtual Outcome<Machine> approve(const std::string& key, const std::string& actor) = 0;
+  // Names are unique and valid (invalid_machine_name).
+  virtual Outcome<Machine> rename(const std::string& key, const std::string& new_name,
+                                  const std::string& actor) = 0;
+  // Sets and removes labels in one step; removing an absent key is not an error.
+  virtual Outcome<Machine> label(const std::string& key,
+                                 const std::map<std::string, std::string>& set,
+                                 const std::vector<std::string>& remove,
+                                 const std::string& actor) = 0;
+  // Deletes the machine and its interfaces and labels (inventory data only; leases stay with
+  // the DHCP server). Its events stay, detached. Refused while it is installing. Returns the
+  // machine as it was.
+  virtual Outcome<Machine> forget(const std::string& key, const std::string& actor) = 0;
+  // A motherboard swap: `from` (the new record, new UUID) is folded into `into` (the old one).
+  // Interfaces, events and labels `into` lacks move over; `into` keeps its name, state and
+  // labels and takes `from`'s UUID; `from` disappears. Refused when either is missing, they are
+  // the same machine, or either is installing.
+  virtual Outcome<Machine> merge(const std::string& from, const std::string& into,
+                                 const std::string& actor) = 0;
 };
 
 }  // namespace slipway::inventory

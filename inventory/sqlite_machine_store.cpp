@@ -7,7 +7,7 @@
 namespace slipway::inventory {
 namespace {
 
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     "CREATE TABLE machines ("
     " id INTEGER PRIMARY KEY,"
     " name TEXT NOT NULL UNIQUE,"
@@ -36,11 +36,17 @@ constexpr std::array<std::string_view, 1> kMigrations = {
     " kind TEXT NOT NULL,"
     " detail TEXT NOT NULL DEFAULT '{}');"
     "CREATE INDEX events_by_machine ON events(machine_id, id);",
+    "ALTER TABLE machines ADD COLUMN awaiting_approval INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE labels ("
+    " machine_id INTEGER NOT NULL REFERENCES machines(id) ON DELETE CASCADE,"
+    " key TEXT NOT NULL,"
+    " value TEXT NOT NULL,"
+    " PRIMARY KEY(machine_id, key));",
 };
 
 constexpr std::string_view kMachineColumns =
     "SELECT id, name, uuid, state, firmware, arch, first_seen, last_seen, agent_reported_at,"
-    " agent_event FROM machines ";
+    " agent_event, awaiting_approval FROM machines ";
 
 std::string contact_detail(const Contact& c) {
   nlohmann::json d = {{"mac", c.mac.to_string()}, {"source", c.source}};
@@ -110,7 +116,10 @@ int64_t SqliteMachineStore::create_machine(const Contact& c, int64_t now) {
   return id;
 }
 
-int64_t SqliteMachineStore::upsert_contact(const Contact& c, int64_t now) {
+int64_t SqliteMachineStore::upsert_contact(const Contact& contact, int64_t now) {
+  // A placeholder UUID (all zero, all FF, vendor defaults) identifies nothing, whoever sent it.
+  Contact c = contact;
+  if (c.uuid && !c.uuid->is_identity()) c.uuid.reset();
   std::optional<int64_t> by_uuid;
   if (c.uuid) {
     auto q = db_.prepare("SELECT id FROM machines WHERE uuid = ?");
@@ -205,6 +214,11 @@ Result<Machine> SqliteMachineStore::record_agent_event(const Contact& contact,
     q.bind(1, now).bind(2, event).bind(3, id);
     q.run();
     add_event(id, "agent." + event, contact_detail(contact), now);
+    // A discovered machine whose runtime is up is being inspected (DESIGN.md, boot flow step 3).
+    auto m = load(id);
+    if (event == "booted" && m && m->state == MachineState::kDiscovered) {
+      set_state(*m, MachineState::kInspecting, "the runtime's agent booted", "agent", now);
+    }
     tx.commit();
     return committed(id);
   } catch (const sqlite::Error& e) {
@@ -229,7 +243,14 @@ std::vector<Machine> SqliteMachineStore::load_where(const std::string& where,
     m.last_seen = q.int64(7);
     m.agent_reported_at = q.optional_int64(8);
     m.agent_event = q.text(9);
+    m.awaiting_approval = q.int64(10) != 0;
     out.push_back(std::move(m));
+  }
+  auto lq = db_.prepare("SELECT key, value FROM labels WHERE machine_id = ? ORDER BY key");
+  for (auto& m : out) {
+    lq.bind(1, m.id);
+    while (lq.step()) m.labels[lq.text(0)] = lq.text(1);
+    lq.reset();
   }
   auto iq = db_.prepare(
       "SELECT mac, firmware, arch, vendor_class, last_ip, first_seen, last_seen FROM interfaces"
@@ -284,6 +305,276 @@ std::vector<Event> SqliteMachineStore::events(std::optional<int64_t> machine_id,
     out.push_back({q.int64(0), q.int64(1), q.optional_int64(2), q.text(3), q.text(4)});
   }
   return out;
+}
+
+Refusal unknown_machine(const std::string& key) {
+  return {Refusal::Kind::kNotFound, "no machine '" + key + "' (looked up by name, MAC and UUID)"};
+}
+
+// Operator operations. Each runs in one transaction: a refusal returns before commit, so the
+// Transaction's destructor rolls back anything done so far.
+
+namespace {
+
+Refusal conflict(std::string message) { return {Refusal::Kind::kConflict, std::move(message)}; }
+
+Refusal storage(const sqlite::Error& e) {
+  return {Refusal::Kind::kStorage, std::string("inventory: ") + e.what()};
+}
+
+std::string installing_message(const Machine& m, std::string_view what) {
+  return "machine " + m.name + " is installing; it cannot be " + std::string(what) +
+         " until the install ends";
+}
+
+}  // namespace
+
+void SqliteMachineStore::set_state(const Machine& m, MachineState to, const std::string& reason,
+                                   const std::string& actor, int64_t now) {
+  auto q = db_.prepare("UPDATE machines SET state = ?, awaiting_approval = 0 WHERE id = ?");
+  q.bind(1, to_string(to)).bind(2, m.id);
+  q.run();
+  add_event(m.id, "machine.state",
+            nlohmann::json({{"from", to_string(m.state)},
+                            {"to", to_string(to)},
+                            {"reason", reason},
+                            {"actor", actor}})
+                .dump(),
+            now);
+}
+
+void SqliteMachineStore::reload_names() {
+  name_by_mac_.clear();
+  name_by_uuid_.clear();
+  for (const auto& m : list()) remember_names(m);
+}
+
+std::optional<Machine> SqliteMachineStore::find(const std::string& key) const {
+  auto found = load_where("WHERE name = ?", key);
+  if (!found.empty()) return found.front();
+  if (auto mac = MacAddress::parse(key)) return find_by_mac(*mac);
+  if (auto uuid = Uuid::parse(key)) return find_by_uuid(*uuid);
+  return std::nullopt;
+}
+
+std::vector<Machine> SqliteMachineStore::list(const MachineFilter& filter) const {
+  std::vector<Machine> out;
+  for (auto& m : list()) {
+    if (filter.state && m.state != *filter.state) continue;
+    bool match = true;
+    for (const auto& [key, value] : filter.labels) {
+      auto it = m.labels.find(key);
+      if (it == m.labels.end() || (value && it->second != *value)) match = false;
+    }
+    if (match) out.push_back(std::move(m));
+  }
+  return out;
+}
+
+template <typename Op>
+Outcome<Machine> SqliteMachineStore::change(const std::string& key, Op op) {
+  try {
+    sqlite::Transaction tx(db_);
+    auto m = find(key);
+    if (!m) return unknown_machine(key);
+    std::optional<Refusal> refused = op(*m, clock_.now());
+    if (refused) return *refused;
+    tx.commit();
+    reload_names();
+    auto after = load(m->id);
+    return after ? *after : *m;  // gone after forget: the machine as it was
+  } catch (const sqlite::Error& e) {
+    return storage(e);
+  }
+}
+
+Outcome<Machine> SqliteMachineStore::transition(const std::string& key, MachineState to,
+                                                const std::string& reason,
+                                                const std::string& actor) {
+  return change(key, [&](const Machine& m, int64_t now) -> std::optional<Refusal> {
+    const Transition* t = find_transition(m.state, to);
+    if (!t) return conflict(illegal_transition_message(m.name, m.state, to));
+    if (t->gate == Gate::kEnrollment) {
+      return conflict("machine " + m.name + " is " + std::string(to_string(m.state)) +
+                      "; it becomes " + std::string(to_string(to)) +
+                      " only through enrollment: the auto policy once inspected, or `slipway "
+                      "machines approve " +
+                      m.name + "`");
+    }
+    set_state(m, to, reason.empty() ? std::string(t->meaning) : reason, actor, now);
+    return std::nullopt;
+  });
+}
+
+Outcome<Machine> SqliteMachineStore::finish_inspection(const std::string& key,
+                                                       EnrollmentPolicy policy,
+                                                       const std::string& actor) {
+  return change(key, [&](const Machine& m, int64_t now) -> std::optional<Refusal> {
+    if (m.state != MachineState::kInspecting) {
+      return conflict("machine " + m.name + " is " + std::string(to_string(m.state)) +
+                      ", not inspecting: there is no inspection to finish");
+    }
+    if (policy == EnrollmentPolicy::kAuto) {
+      set_state(m, MachineState::kReady, "inspected; enrollment policy auto", actor, now);
+      return std::nullopt;
+    }
+    auto q = db_.prepare("UPDATE machines SET awaiting_approval = 1 WHERE id = ?");
+    q.bind(1, m.id);
+    q.run();
+    add_event(m.id, "machine.awaiting_approval",
+              nlohmann::json({{"policy", to_string(policy)}, {"actor", actor}}).dump(), now);
+    return std::nullopt;
+  });
+}
+
+Outcome<Machine> SqliteMachineStore::approve(const std::string& key, const std::string& actor) {
+  return change(key, [&](const Machine& m, int64_t now) -> std::optional<Refusal> {
+    if (m.state == MachineState::kReady) return conflict("machine " + m.name + " is already ready");
+    if (m.state != MachineState::kInspecting) {
+      return conflict(illegal_transition_message(m.name, m.state, MachineState::kReady));
+    }
+    if (!m.awaiting_approval) {
+      return conflict("machine " + m.name +
+                      " is inspecting and its inspection has not finished; approve it once the "
+                      "agent has reported");
+    }
+    set_state(m, MachineState::kReady, "approved", actor, now);
+    return std::nullopt;
+  });
+}
+
+Outcome<Machine> SqliteMachineStore::rename(const std::string& key, const std::string& new_name,
+                                            const std::string& actor) {
+  if (auto why = invalid_machine_name(new_name)) {
+    return Refusal{Refusal::Kind::kInvalid, "cannot rename to '" + new_name + "': " + *why};
+  }
+  return change(key, [&](const Machine& m, int64_t now) -> std::optional<Refusal> {
+    if (m.name == new_name) return std::nullopt;
+    auto taken = db_.prepare("SELECT 1 FROM machines WHERE name = ?");
+    taken.bind(1, new_name);
+    if (taken.step()) {
+      return conflict("cannot rename " + m.name + ": the name " + new_name +
+                      " belongs to another machine");
+    }
+    auto q = db_.prepare("UPDATE machines SET name = ? WHERE id = ?");
+    q.bind(1, new_name).bind(2, m.id);
+    q.run();
+    add_event(m.id, "machine.renamed",
+              nlohmann::json({{"from", m.name}, {"to", new_name}, {"actor", actor}}).dump(), now);
+    return std::nullopt;
+  });
+}
+
+Outcome<Machine> SqliteMachineStore::label(const std::string& key,
+                                           const std::map<std::string, std::string>& set,
+                                           const std::vector<std::string>& remove,
+                                           const std::string& actor) {
+  for (const auto& [k, v] : set) {
+    if (auto why = invalid_label(k, v)) return Refusal{Refusal::Kind::kInvalid, *why};
+  }
+  for (const auto& k : remove) {
+    if (auto why = invalid_label(k, "")) return Refusal{Refusal::Kind::kInvalid, *why};
+    if (set.count(k)) {
+      return Refusal{Refusal::Kind::kInvalid, "label '" + k + "' is both set and removed"};
+    }
+  }
+  return change(key, [&](const Machine& m, int64_t now) -> std::optional<Refusal> {
+    auto del = db_.prepare("DELETE FROM labels WHERE machine_id = ? AND key = ?");
+    for (const auto& k : remove) {
+      del.bind(1, m.id).bind(2, k);
+      del.run();
+      del.reset();
+    }
+    auto put = db_.prepare(
+        "INSERT INTO labels(machine_id, key, value) VALUES(?1, ?2, ?3)"
+        " ON CONFLICT(machine_id, key) DO UPDATE SET value = ?3");
+    for (const auto& [k, v] : set) {
+      put.bind(1, m.id).bind(2, k).bind(3, v);
+      put.run();
+      put.reset();
+    }
+    add_event(m.id, "machine.labelled",
+              nlohmann::json({{"set", set}, {"remove", remove}, {"actor", actor}}).dump(), now);
+    return std::nullopt;
+  });
+}
+
+Outcome<Machine> SqliteMachineStore::forget(const std::string& key, const std::string& actor) {
+  return change(key, [&](const Machine& m, int64_t now) -> std::optional<Refusal> {
+    if (m.state == MachineState::kInstalling) return conflict(installing_message(m, "forgotten"));
+    nlohmann::json macs = nlohmann::json::array();
+    for (const auto& i : m.interfaces) macs.push_back(i.mac.to_string());
+    // Recorded without a machine id: the machine is gone, its earlier events stay, detached.
+    add_event(std::nullopt, "machine.forgotten",
+              nlohmann::json({{"machine_id", m.id},
+                              {"name", m.name},
+                              {"uuid", m.uuid ? nlohmann::json(m.uuid->to_string()) : nullptr},
+                              {"macs", macs},
+                              {"actor", actor}})
+                  .dump(),
+              now);
+    auto q = db_.prepare("DELETE FROM machines WHERE id = ?");
+    q.bind(1, m.id);
+    q.run();
+    return std::nullopt;
+  });
+}
+
+Outcome<Machine> SqliteMachineStore::merge(const std::string& from_key, const std::string& into_key,
+                                           const std::string& actor) {
+  auto from = find(from_key);
+  if (!from) return unknown_machine(from_key);
+  return change(into_key, [&](const Machine& into, int64_t now) -> std::optional<Refusal> {
+    if (from->id == into.id) {
+      return Refusal{Refusal::Kind::kInvalid, "cannot merge " + into.name + " into itself: '" +
+                                                  from_key + "' and '" + into_key +
+                                                  "' are the same machine"};
+    }
+    for (const Machine* m : {static_cast<const Machine*>(&*from), &into}) {
+      if (m->state == MachineState::kInstalling) return conflict(installing_message(*m, "merged"));
+    }
+    auto run = [&](const char* sql) {
+      auto q = db_.prepare(sql);
+      q.bind(1, from->id).bind(2, into.id);
+      q.run();
+    };
+    run("UPDATE interfaces SET machine_id = ?2 WHERE machine_id = ?1");
+    run("INSERT OR IGNORE INTO labels(machine_id, key, value)"
+        " SELECT ?2, key, value FROM labels WHERE machine_id = ?1");
+    run("UPDATE events SET machine_id = ?2 WHERE machine_id = ?1");
+    auto del = db_.prepare("DELETE FROM machines WHERE id = ?");
+    del.bind(1, from->id);
+    del.run();
+    // The old record takes what the new hardware showed: its UUID, firmware and agent contact.
+    auto q = db_.prepare(
+        "UPDATE machines SET uuid = COALESCE(?2, uuid),"
+        " firmware = CASE WHEN ?3 = 'unknown' THEN firmware ELSE ?3 END,"
+        " arch = CASE WHEN ?4 = 'unknown' THEN arch ELSE ?4 END,"
+        " first_seen = MIN(first_seen, ?5), last_seen = MAX(last_seen, ?6),"
+        " agent_reported_at = CASE WHEN ?7 IS NOT NULL AND (agent_reported_at IS NULL"
+        "   OR ?7 > agent_reported_at) THEN ?7 ELSE agent_reported_at END,"
+        " agent_event = CASE WHEN ?7 IS NOT NULL AND (agent_reported_at IS NULL"
+        "   OR ?7 > agent_reported_at) THEN ?8 ELSE agent_event END"
+        " WHERE id = ?1");
+    q.bind(1, into.id)
+        .bind(2, from->uuid ? std::optional<std::string>(from->uuid->to_string()) : std::nullopt)
+        .bind(3, to_string(from->firmware))
+        .bind(4, to_string(from->arch))
+        .bind(5, from->first_seen)
+        .bind(6, from->last_seen)
+        .bind(7, from->agent_reported_at)
+        .bind(8, from->agent_event);
+    q.run();
+    add_event(
+        into.id, "machine.merged",
+        nlohmann::json({{"from_id", from->id},
+                        {"from_name", from->name},
+                        {"uuid", from->uuid ? nlohmann::json(from->uuid->to_string()) : nullptr},
+                        {"actor", actor}})
+            .dump(),
+        now);
+    return std::nullopt;
+  });
 }
 
 }  // namespace slipway::inventory

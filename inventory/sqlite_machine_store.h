@@ -27,7 +27,31 @@ class SqliteMachineStore : public MachineStore {
                                       const std::optional<Uuid>& uuid) const override;
   std::vector<Event> events(std::optional<int64_t> machine_id, size_t limit) const override;
 
+  std::optional<Machine> find(const std::string& key) const override;
+  std::vector<Machine> list(const MachineFilter& filter) const override;
+  Outcome<Machine> transition(const std::string& key, MachineState to, const std::string& reason,
+                              const std::string& actor) override;
+  Outcome<Machine> finish_inspection(const std::string& key, EnrollmentPolicy policy,
+                                     const std::string& actor) override;
+  Outcome<Machine> approve(const std::string& key, const std::string& actor) override;
+  Outcome<Machine> rename(const std::string& key, const std::string& new_name,
+                          const std::string& actor) override;
+  Outcome<Machine> label(const std::string& key, const std::map<std::string, std::string>& set,
+                         const std::vector<std::string>& remove, const std::string& actor) override;
+  Outcome<Machine> forget(const std::string& key, const std::string& actor) override;
+  Outcome<Machine> merge(const std::string& from, const std::string& into,
+                         const std::string& actor) override;
+
  private:
+  // The only place a machine's state changes. REQUIRES: an open transaction, a legal move.
+  void set_state(const Machine& m, MachineState to, const std::string& reason,
+                 const std::string& actor, int64_t now);
+  // Runs `op(machine, now)` on the machine `key` names in one transaction; `op` returns a
+  // Refusal to roll back.
+  template <typename Op>
+  Outcome<Machine> change(const std::string& key, Op op);
+  void reload_names();
+
   int64_t upsert_contact(const Contact& contact, int64_t now);
   int64_t create_machine(const Contact& contact, int64_t now);
   void add_event(std::optional<int64_t> machine_id, const std::string& kind,

@@ -166,6 +166,8 @@ TEST(TftpFiles, WithoutALeaseLookupOwnScriptFallsThrough) {
 // An inventory whose writes fail (a full disk, a locked database).
 class FailingMachineStore : public inventory::MachineStore {
  public:
+  using Out = inventory::Outcome<inventory::Machine>;
+
   Result<inventory::Machine> record_contact(const inventory::Contact&) override {
     return Error{"database is locked"};
   }
@@ -181,6 +183,35 @@ class FailingMachineStore : public inventory::MachineStore {
     return {};
   }
   std::vector<inventory::Event> events(std::optional<int64_t>, size_t) const override { return {}; }
+  std::optional<inventory::Machine> find(const std::string&) const override { return {}; }
+  std::vector<inventory::Machine> list(const inventory::MachineFilter&) const override {
+    return {};
+  }
+  Out transition(const std::string&, inventory::MachineState, const std::string&,
+                 const std::string&) override {
+    return locked();
+  }
+  Out finish_inspection(const std::string&, inventory::EnrollmentPolicy,
+                        const std::string&) override {
+    return locked();
+  }
+  Out approve(const std::string&, const std::string&) override { return locked(); }
+  Out rename(const std::string&, const std::string&, const std::string&) override {
+    return locked();
+  }
+  Out label(const std::string&, const std::map<std::string, std::string>&,
+            const std::vector<std::string>&, const std::string&) override {
+    return locked();
+  }
+  Out forget(const std::string&, const std::string&) override { return locked(); }
+  Out merge(const std::string&, const std::string&, const std::string&) override {
+    return locked();
+  }
+
+ private:
+  static inventory::Refusal locked() {
+    return {inventory::Refusal::Kind::kStorage, "database is locked"};
+  }
 };
 
 TEST(TftpFiles, AnInventoryErrorFailsTheRequestInsteadOfFallingThrough) {

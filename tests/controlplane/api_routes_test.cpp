@@ -1,0 +1,179 @@
+#include "controlplane/api_routes.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "common/sqlite.h"
+#include "dhcp/memory_lease_store.h"
+#include "inventory/sqlite_machine_store.h"
+#include "tests/common/test_dir.h"
+
+namespace slipway::controlplane {
+namespace {
+
+namespace bhttp = http::bhttp;
+using inventory::MachineState;
+using nlohmann::json;
+
+struct Answer {
+  unsigned status;
+  json body;
+};
+
+// The API through Router::dispatch: no sockets.
+class ApiRoutesTest : public ::testing::Test {
+ protected:
+  ApiRoutesTest() : db_(dir_ / "api.db"), machines_(db_, clock_) {
+    add_api_routes(router_, ApiServices{machines_, leases_, metrics_, nullptr});
+  }
+
+  Answer call(bhttp::verb method, const std::string& target, const std::string& body = "") {
+    http::Request req(method, target, 11);
+    req.body() = body;
+    req.prepare_payload();
+    auto res = router_.dispatch(req, boost::asio::ip::make_address("198.18.0.9"));
+    auto& string_res = std::get<http::StringResponse>(res);
+    return {string_res.result_int(), json::parse(string_res.body(), nullptr, false)};
+  }
+
+  std::string add_machine(const char* mac) {
+    inventory::Contact c;
+    c.mac = *MacAddress::parse(mac);
+    c.source = "dhcp";
+    return machines_.record_contact(c)->name;
+  }
+
+  testutil::TestDir dir_;
+  ManualClock clock_;
+  sqlite::Database db_;
+  inventory::SqliteMachineStore machines_;
+  dhcp::MemoryLeaseStore leases_;
+  Metrics metrics_;
+  http::Router router_;
+};
+
+TEST_F(ApiRoutesTest, ListFiltersByStateAndLabel) {
+  std::string a = add_machine("52:54:00:00:00:01");
+  std::string b = add_machine("52:54:00:00:00:02");
+  ASSERT_TRUE(machines_.label(a, {{"rack", "r1"}}, {}, "test"));
+  ASSERT_TRUE(machines_.transition(b, MachineState::kRetired, "", "test"));
+
+  auto all = call(bhttp::verb::get, "/api/v1/machines");
+  ASSERT_EQ(all.status, 200u);
+  EXPECT_EQ(all.body["machines"].size(), 2u);
+  auto retired = call(bhttp::verb::get, "/api/v1/machines?state=retired");
+  ASSERT_EQ(retired.body["machines"].size(), 1u);
+  EXPECT_EQ(retired.body["machines"][0]["name"], b);
+  auto labelled = call(bhttp::verb::get, "/api/v1/machines?label=rack%3Dr1");
+  ASSERT_EQ(labelled.body["machines"].size(), 1u);
+  EXPECT_EQ(labelled.body["machines"][0]["labels"]["rack"], "r1");
+  EXPECT_EQ(call(bhttp::verb::get, "/api/v1/machines?label=rack,state").body["machines"].size(),
+            0u);
+  EXPECT_EQ(call(bhttp::verb::get, "/api/v1/machines?state=enrolled").status, 400u);
+}
+
+TEST_F(ApiRoutesTest, ShowHasTheMachineAndItsEvents) {
+  std::string a = add_machine("52:54:00:00:00:01");
+  auto shown = call(bhttp::verb::get, "/api/v1/machines/" + a);
+  ASSERT_EQ(shown.status, 200u);
+  EXPECT_EQ(shown.body["machine"]["name"], a);
+  EXPECT_EQ(shown.body["events"].size(), 2u);
+  auto by_mac = call(bhttp::verb::get, "/api/v1/machines/52:54:00:00:00:01/events?limit=1");
+  ASSERT_EQ(by_mac.status, 200u);
+  EXPECT_EQ(by_mac.body["events"].size(), 1u);
+  auto missing = call(bhttp::verb::get, "/api/v1/machines/web9");
+  EXPECT_EQ(missing.status, 404u);
+  EXPECT_NE(missing.body["error"].get<std::string>().find("web9"), std::string::npos);
+  EXPECT_EQ(call(bhttp::verb::get, "/api/v1/events?machine=web9").status, 404u);
+  EXPECT_EQ(call(bhttp::verb::get, "/api/v1/events?machine=" + a).body["events"].size(), 2u);
+}
+
+TEST_F(ApiRoutesTest, IllegalTransitionIsAConflictWithTheReason) {
+  std::string a = add_machine("52:54:00:00:00:01");
+  auto r = call(bhttp::verb::post, "/api/v1/machines/" + a + "/state", R"({"state":"deployed"})");
+  EXPECT_EQ(r.status, 409u);
+  EXPECT_EQ(r.body["error"],
+            "machine m-525400000001 is discovered; it cannot become deployed (allowed from "
+            "discovered: inspecting, retired)");
+  r = call(bhttp::verb::post, "/api/v1/machines/" + a + "/state",
+           R"({"state":"retired","reason":"broken PSU"})");
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body["machine"]["state"], "retired");
+  auto e = call(bhttp::verb::get, "/api/v1/machines/" + a + "/events?limit=1").body["events"][0];
+  EXPECT_EQ(e["kind"], "machine.state");
+  EXPECT_EQ(e["detail"]["reason"], "broken PSU");
+  EXPECT_EQ(e["detail"]["actor"], "api:198.18.0.9");
+  EXPECT_EQ(call(bhttp::verb::post, "/api/v1/machines/" + a + "/state", R"({"state":"x"})").status,
+            400u);
+}
+
+TEST_F(ApiRoutesTest, ApproveWaitsForTheEndOfInspection) {
+  std::string a = add_machine("52:54:00:00:00:01");
+  ASSERT_TRUE(machines_.transition(a, MachineState::kInspecting, "", "test"));
+  EXPECT_EQ(call(bhttp::verb::post, "/api/v1/machines/" + a + "/approve").status, 409u);
+  ASSERT_TRUE(machines_.finish_inspection(a, inventory::EnrollmentPolicy::kApprove, "test"));
+  EXPECT_EQ(call(bhttp::verb::get, "/api/v1/machines/" + a).body["machine"]["awaiting_approval"],
+            true);
+  auto r = call(bhttp::verb::post, "/api/v1/machines/" + a + "/approve");
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body["machine"]["state"], "ready");
+  EXPECT_EQ(call(bhttp::verb::post, "/api/v1/machines/nosuch/approve").status, 404u);
+}
+
+TEST_F(ApiRoutesTest, RenameAndLabel) {
+  std::string a = add_machine("52:54:00:00:00:01");
+  std::string b = add_machine("52:54:00:00:00:02");
+  auto r = call(bhttp::verb::post, "/api/v1/machines/" + a + "/rename", R"({"name":"web1"})");
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body["machine"]["name"], "web1");
+  EXPECT_EQ(
+      call(bhttp::verb::post, "/api/v1/machines/" + b + "/rename", R"({"name":"web1"})").status,
+      409u);
+  EXPECT_EQ(
+      call(bhttp::verb::post, "/api/v1/machines/" + b + "/rename", R"({"name":"Web 1"})").status,
+      400u);
+  EXPECT_EQ(call(bhttp::verb::post, "/api/v1/machines/" + b + "/rename", R"({"nom":1})").status,
+            400u);
+  EXPECT_EQ(call(bhttp::verb::post, "/api/v1/machines/" + b + "/rename", "[1]").status, 400u);
+
+  r = call(bhttp::verb::post, "/api/v1/machines/web1/labels",
+           R"({"set":{"rack":"r1","role":"db"},"remove":["none"]})");
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body["machine"]["labels"], json({{"rack", "r1"}, {"role", "db"}}));
+  r = call(bhttp::verb::post, "/api/v1/machines/web1/labels", R"({"remove":["role"]})");
+  EXPECT_EQ(r.body["machine"]["labels"], json({{"rack", "r1"}}));
+  EXPECT_EQ(
+      call(bhttp::verb::post, "/api/v1/machines/web1/labels", R"({"set":{"a b":"c"}})").status,
+      400u);
+  EXPECT_EQ(call(bhttp::verb::post, "/api/v1/machines/web1/labels", R"({"set":{"a":1}})").status,
+            400u);
+  EXPECT_EQ(call(bhttp::verb::post, "/api/v1/machines/web1/fly").status, 404u);
+}
+
+TEST_F(ApiRoutesTest, ForgetAndMerge) {
+  std::string a = add_machine("52:54:00:00:00:01");
+  std::string b = add_machine("52:54:00:00:00:02");
+  std::string c = add_machine("52:54:00:00:00:03");
+  auto r = call(bhttp::verb::post, "/api/v1/machines/" + a + "/merge", json({{"from", b}}).dump());
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body["machine"]["name"], a);
+  EXPECT_EQ(r.body["machine"]["interfaces"].size(), 2u);
+  EXPECT_EQ(call(bhttp::verb::get, "/api/v1/machines/" + b).status, 404u);
+  EXPECT_EQ(call(bhttp::verb::post, "/api/v1/machines/" + a + "/merge", json({{"from", a}}).dump())
+                .status,
+            400u);
+  r = call(bhttp::verb::post, "/api/v1/machines/" + a + "/merge", json({{"from", "gone"}}).dump());
+  EXPECT_EQ(r.status, 404u);
+  EXPECT_NE(r.body["error"].get<std::string>().find("gone"), std::string::npos);
+
+  r = call(bhttp::verb::delete_, "/api/v1/machines/" + c);
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body["machine"]["name"], c);
+  EXPECT_EQ(call(bhttp::verb::delete_, "/api/v1/machines/" + c).status, 404u);
+  EXPECT_EQ(call(bhttp::verb::get, "/api/v1/machines").body["machines"].size(), 1u);
+}
+
+}  // namespace
+}  // namespace slipway::controlplane
