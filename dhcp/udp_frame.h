@@ -17,16 +17,18 @@
 
 #include "common/ipv4.h"
 #include "common/mac_address.h"
+#include "common/wire.h"
 
 namespace slipway::dhcp {
 
-inline constexpr uint16_t kEtherTypeIpv4 = 0x0800;
-inline constexpr uint16_t kEtherTypeVlan = 0x8100;  // IEEE 802.1Q
-inline constexpr size_t kEthernetHeaderSize = 14;
-inline constexpr size_t kVlanTagSize = 4;
-inline constexpr size_t kIpv4HeaderSize = 20;  // without options
-inline constexpr size_t kUdpHeaderSize = 8;
-inline constexpr uint8_t kIpProtocolUdp = 17;
+using slipway::kEthernetHeaderSize;
+using slipway::kEtherTypeIpv4;
+using slipway::kEtherTypeVlan;
+using slipway::kIpProtocolUdp;
+using slipway::kIpv4HeaderSize;
+using slipway::kUdpHeaderSize;
+using slipway::kVlanTagSize;  // the wire constants, still reachable as dhcp::k...
+
 // The largest payload one IPv4 datagram (total length is 16 bits) can carry over UDP.
 inline constexpr size_t kMaxUdpPayload = 65535 - kIpv4HeaderSize - kUdpHeaderSize;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/byte_writer.h"
+#include "common/hex.h"
 
 namespace slipway::wol {
 
@@ -37,6 +38,25 @@ std::optional<MagicPacket> decode(std::span<const uint8_t> payload) {
     return p;
   }
   return std::nullopt;
+}
+
+std::optional<std::vector<uint8_t>> parse_password(std::string_view text) {
+  // Separators, when present, sit after every second digit and are all the same character.
+  char separator = text.size() > 2 ? text[2] : '\0';
+  bool separated = separator == ':' || separator == '-';
+  size_t stride = separated ? 3 : 2;
+  if ((text.size() + (separated ? 1 : 0)) % stride != 0) return std::nullopt;
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i < text.size(); i += stride) {
+    if (i + 2 > text.size()) return std::nullopt;
+    if (separated && i + 2 < text.size() && text[i + 2] != separator) return std::nullopt;
+    auto high = hex::digit_value(text[i]);
+    auto low = hex::digit_value(text[i + 1]);
+    if (!high || !low) return std::nullopt;
+    out.push_back(static_cast<uint8_t>(*high << 4 | *low));
+  }
+  if (out.size() != 4 && out.size() != 6) return std::nullopt;
+  return out;
 }
 
 }  // namespace slipway::wol

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "common/mac_address.h"
@@ -27,5 +28,10 @@ Result<std::vector<uint8_t>> encode(const MagicPacket& packet);
 // Finds a magic packet in a payload: the sync stream may be preceded by other bytes (some
 // senders prefix a header), and a password may follow.
 std::optional<MagicPacket> decode(std::span<const uint8_t> payload);
+
+// A SecureOn password as operators write it: 4 or 6 bytes in hex, with ':' or '-' between bytes
+// ("01:02:03:04:05:06", the MAC-like form most tools print) or none ("010203040506"). nullopt
+// for anything else; "" is not a password (callers treat an absent option as none).
+std::optional<std::vector<uint8_t>> parse_password(std::string_view text);
 
 }  // namespace slipway::wol

@@ -45,5 +45,16 @@ TEST(MagicPacket, RefusesBrokenRepetition) {
   EXPECT_FALSE(decode(bytes));
 }
 
+TEST(MagicPacket, ParsesPasswordsAsOperatorsWriteThem) {
+  using Bytes = std::vector<uint8_t>;
+  EXPECT_EQ(parse_password("01:02:03:04:05:06"), (Bytes{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(parse_password("0A-0b-0C-0d"), (Bytes{10, 11, 12, 13}));
+  EXPECT_EQ(parse_password("deadbeef"), (Bytes{0xde, 0xad, 0xbe, 0xef}));
+  for (const char* bad : {"", "01:02:03", "01:02:03:04:05", "01:02-03:04", "0102:304",
+                          "01:02:03:04:", "0g:02:03:04", "010203040", "01:02:03:04:05:06:07"}) {
+    EXPECT_FALSE(parse_password(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace slipway::wol
