@@ -12,9 +12,10 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # NIC drivers the runtime loads: QEMU's virtio-net and e1000, Intel e1000e (common on real
-# boards). Their dependencies come from modules.dep; built-in ones are skipped.
+# boards); disk drivers so that the agent sees the disks it reports: virtio-blk, AHCI (SATA)
+# with sd_mod, NVMe. Their dependencies come from modules.dep; built-in ones are skipped.
 modules=(virtio_pci virtio_pci_legacy_dev virtio_pci_modern_dev virtio_ring virtio
-  failover net_failover virtio_net e1000 e1000e)
+  failover net_failover virtio_net e1000 e1000e virtio_blk ahci sd_mod nvme)
 
 usage() {
   echo "usage: $0 --out DIR --agent PATH [--cache DIR] [--module NAME]..." >&2
