@@ -83,8 +83,7 @@ netns_pair "$srv" "$cli" "$SERVER_IP/24" "$CLIENT_IP/24"
 ROOT=$WORK/root
 # Fetched copies go to memory, so the client's disk is not what is measured.
 OUT=$(mktemp -d /dev/shm/slipway-tftp-bench-XXXXXX)
-# The cgroup (below) is removed after slipway_test_cleanup has stopped the servers in it.
-trap 'rc=$?; rm -rf "$OUT"; (exit $rc); (slipway_test_cleanup); rmdir "$CG" 2>/dev/null; exit $rc' EXIT
+SLIPWAY_TEST_LAST_CLEANUP+=("rm -rf '$OUT'")
 mkdir -p "$ROOT"
 head -c $((64 << 20)) /dev/urandom >"$ROOT/big.bin"
 head -c $((16 << 20)) /dev/urandom >"$ROOT/mid.bin"
@@ -105,6 +104,8 @@ elif [[ -d /sys/fs/cgroup/cpuacct ]]; then
   CG=/sys/fs/cgroup/cpuacct/slipway-tftp-bench-$$
 fi
 [[ -n "$CG" ]] && mkdir "$CG" 2>/dev/null || fail "cannot make a cgroup to measure server CPU time (${CG:-no cgroup fs})"
+# Removed once the cleanup has stopped the servers in it.
+SLIPWAY_TEST_LAST_CLEANUP+=("rmdir '$CG'")
 cg_enter() { echo "$1" >"$CG/cgroup.procs"; }
 # cpu_ns: CPU nanoseconds used by everything in the cgroup so far.
 cpu_ns() {

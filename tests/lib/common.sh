@@ -10,6 +10,9 @@ set -euo pipefail
 SLIPWAY_TEST_NAMESPACES=()
 SLIPWAY_TEST_PIDS=()
 SLIPWAY_TEST_HOST_LINKS=()
+# Shell commands the cleanup runs last, after processes and namespaces are gone (e.g. removing a
+# cgroup those processes were in).
+SLIPWAY_TEST_LAST_CLEANUP=()
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 fail() {
@@ -44,6 +47,9 @@ slipway_test_cleanup() {
   done
   for ns in "${SLIPWAY_TEST_NAMESPACES[@]}"; do
     ip netns del "$ns" 2>/dev/null
+  done
+  for cmd in "${SLIPWAY_TEST_LAST_CLEANUP[@]}"; do
+    eval "$cmd" 2>/dev/null
   done
   if [[ $rc -ne 0 && -n "${WORK:-}" ]]; then
     log "test failed (rc=$rc); logs follow"
