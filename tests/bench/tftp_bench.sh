@@ -21,7 +21,6 @@
 # Root. Keep the work folder with SLIPWAY_KEEP_WORK=1.
 source "$(dirname "$0")/../lib/common.sh"
 slipway_bins "${1:-}"
-BUILD_DIR=$(cd "$1" && pwd)
 shift
 
 REPEAT=3
@@ -292,6 +291,8 @@ if [[ " $SERVERS " == *" slipway "* ]]; then
     [[ $s == slipway ]] && continue
     if [[ -z "$lowest" ]] || awk -v a="${R[$s,cpu]}" -v b="${R[$lowest,cpu]}" 'BEGIN { exit !(a < b) }'; then lowest=$s; fi
   done
-  [[ -n "$lowest" ]] && printf 'CPU per GB, Slipway / most frugal peer (%s): %s\n' "$lowest" \
-    "$(ratio "${R[slipway,cpu]}" "${R[$lowest,cpu]}")"
+  if [[ -n "$lowest" ]]; then
+    printf 'CPU per GB, Slipway / most frugal peer (%s): %s\n' "$lowest" \
+      "$(ratio "${R[slipway,cpu]}" "${R[$lowest,cpu]}")"
+  fi
 fi

@@ -4,10 +4,11 @@
 
 #include <tuple>
 
+#include "tests/controlplane/config_error.h"
+
 namespace slipway::controlplane {
 namespace {
 
-using config::ConfigError;
 using config::ConfigNode;
 
 std::optional<Ipv4> fake_lookup(const std::string& name) {
@@ -30,12 +31,7 @@ AppConfig parse(const std::string& yaml) {
 }
 
 std::string error_of(const std::string& yaml) {
-  try {
-    parse(yaml);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return config_error([&] { parse(yaml); });
 }
 
 TEST(AppConfig, GoodConfigWithDefaults) {

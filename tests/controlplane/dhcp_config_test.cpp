@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "dhcp/options.h"
+#include "tests/controlplane/config_error.h"
 
 namespace slipway::controlplane {
 namespace {
 
-using config::ConfigError;
 using config::ConfigNode;
 
 DhcpConfig parse(const std::string& yaml) {
@@ -16,12 +16,7 @@ DhcpConfig parse(const std::string& yaml) {
 }
 
 std::string error_of(const std::string& yaml) {
-  try {
-    parse(yaml);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return config_error([&] { parse(yaml); });
 }
 
 constexpr const char* kTwoSubnets = R"(dhcp:

@@ -17,21 +17,12 @@ mac() { printf '52:54:00:20:00:%02x' "$1"; }
 
 srv=swr-srv-$$ a=swr-a-$$ b=swr-b-$$ relay=swr-rel-$$ c=swr-c-$$ e=swr-e-$$
 for ns in "$srv" "$a" "$b" "$relay" "$c" "$e"; do make_netns "$ns"; done
-ip -n "$srv" link add br0 type bridge
-ip -n "$srv" addr add 198.18.20.1/24 dev br0
-ip -n "$srv" link set br0 up
-attach() { # attach NS IFNAME MAC: a veth from NS onto the server's bridge
-  local peer="swp$((${#SLIPWAY_TEST_NAMESPACES[@]}))$RANDOM"
-  ip link add "$peer" type veth peer name "$2" netns "$1"
-  ip link set "$peer" netns "$srv"
-  ip -n "$srv" link set "$peer" master br0 up
-  ip -n "$1" link set "$2" address "$3" up
-}
-attach "$a" eth0 "$(mac 1)"
-attach "$b" eth0 "$(mac 2)"
-attach "$b" eth1 "$(mac 5)"
-attach "$e" eth0 "$(mac 6)"
-attach "$relay" wan "$(mac 7)"
+make_bridge "$srv" 198.18.20.1/24
+bridge_attach "$srv" "$a" eth0 "$(mac 1)"
+bridge_attach "$srv" "$b" eth0 "$(mac 2)"
+bridge_attach "$srv" "$b" eth1 "$(mac 5)"
+bridge_attach "$srv" "$e" eth0 "$(mac 6)"
+bridge_attach "$srv" "$relay" wan "$(mac 7)"
 ip -n "$relay" addr add 198.18.20.2/24 dev wan
 ip link add lan type veth peer name eth0 netns "$c"
 ip link set lan netns "$relay"
@@ -167,7 +158,7 @@ done
 ip -n "$e" addr add "$addr/24" dev eth0  # a squatter with no lease
 dlog=$WORK/decline.events
 declines_before=$(metric "$srv" 'slipway_dhcp_requests_total{type="decline"}')
-attach "$b" eth2 "$(mac 8)"
+bridge_attach "$srv" "$b" eth2 "$(mac 8)"
 in_ns "$b" timeout 60 udhcpc -i eth2 -f -q -n -t 8 -a -s "$(hook_copy udhcpc-hook.sh "$dlog")" \
   >>"$WORK/udhcpc.log" 2>&1 || fail "the declining client got no lease in the end"
 got=$(awk '$1 == "bound" { print $2 }' "$dlog" | tail -n1)

@@ -19,16 +19,11 @@ cli_c=swi-c-$$
 for ns in "$srv" "$cli_a" "$cli_b" "$cli_c"; do make_netns "$ns"; done
 
 # A bridge in the server namespace; one veth per client namespace.
-ip -n "$srv" link add br0 type bridge
-ip -n "$srv" addr add 198.18.10.1/24 dev br0
-ip -n "$srv" link set br0 up
+make_bridge "$srv" 198.18.10.1/24
 mac_of() { printf '52:54:00:10:00:%02x' "$1"; }
 i=1
 for ns in "$cli_a" "$cli_b" "$cli_c"; do
-  ip link add "swv$i-$$" type veth peer name eth0 netns "$ns"
-  ip link set "swv$i-$$" netns "$srv"
-  ip -n "$srv" link set "swv$i-$$" master br0 up
-  ip -n "$ns" link set eth0 address "$(mac_of $i)" up
+  bridge_attach "$srv" "$ns" eth0 "$(mac_of $i)"
   i=$((i + 1))
 done
 
@@ -142,10 +137,7 @@ leases_after=$(in_ns "$srv" curl -sf "$SLIPWAY_URL/api/v1/leases" | jq -c '[.lea
 [[ $(echo "$leases_after" | jq length) -eq 3 ]] || fail "expected 3 leases, have $leases_after"
 
 # A new client must not be given any address leased before the crash.
-ip link add "swv4-$$" type veth peer name eth1 netns "$cli_b"
-ip link set "swv4-$$" netns "$srv"
-ip -n "$srv" link set "swv4-$$" master br0 up
-ip -n "$cli_b" link set eth1 address "$(mac_of 4)" up
+bridge_attach "$srv" "$cli_b" eth1 "$(mac_of 4)"
 HOOK_LOG=$WORK/udhcpc2.events
 in_ns "$cli_b" timeout 30 udhcpc -i eth1 -f -q -n -t 5 -s "$(hook_copy udhcpc-hook.sh "$HOOK_LOG")" \
   >>"$WORK/udhcpc.log" 2>&1 || fail "new client got no lease after restart"

@@ -70,13 +70,10 @@ rogue=sll-rogue-$$
 watcher=sll-watch-$$
 client=sll-cli-$$
 for ns in "$sw" "$rogue" "$watcher" "$client"; do make_netns "$ns"; done
-ip -n "$sw" link add br0 type bridge
-ip -n "$sw" link set br0 up
+make_bridge "$sw"
 i=1
 for ns in "$rogue" "$watcher" "$client"; do
-  ip link add "port$i" netns "$sw" type veth peer name eth0 netns "$ns"
-  ip -n "$sw" link set "port$i" master br0 up
-  ip -n "$ns" link set eth0 address "52:54:00:41:00:0$i" up
+  bridge_attach "$sw" "$ns" eth0 "52:54:00:41:00:0$i"
   i=$((i + 1))
 done
 rogue_mac=52:54:00:41:00:01

@@ -86,6 +86,23 @@ netns_pair() {
   ip -n "$2" link set eth0 up
 }
 
+# make_bridge NS [CIDR]: a bridge br0 in NS, up, with CIDR on it when given.
+make_bridge() {
+  ip -n "$1" link add br0 type bridge
+  [[ -n "${2:-}" ]] && ip -n "$1" addr add "$2" dev br0
+  ip -n "$1" link set br0 up
+}
+
+# bridge_attach SW NS IFNAME MAC: a veth from NS (named IFNAME there, with MAC, up) onto the br0
+# of namespace SW. The bridge side is created inside SW, so its name never meets the host's.
+SLIPWAY_TEST_BRIDGE_PORTS=0
+bridge_attach() {
+  local port="port$((SLIPWAY_TEST_BRIDGE_PORTS += 1))"
+  ip link add "$port" netns "$1" type veth peer name "$3" netns "$2"
+  ip -n "$1" link set "$port" master br0 up
+  ip -n "$2" link set "$3" address "$4" up
+}
+
 # forget_pid PID: the cleanup no longer signals PID (once it has ended, the number may be reused).
 forget_pid() {
   local kept=() p
