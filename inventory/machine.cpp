@@ -27,6 +27,18 @@ std::optional<MachineState> parse_machine_state(std::string_view text) {
 
 std::string default_machine_name(const MacAddress& mac) { return "m-" + hex::encode(mac.bytes()); }
 
+bool has_default_name(const Machine& m) {
+  for (const auto& i : m.interfaces) {
+    std::string base = default_machine_name(i.mac);
+    if (m.name == base) return true;
+    if (m.name.size() > base.size() + 1 && m.name.compare(0, base.size() + 1, base + "-") == 0 &&
+        m.name.find_first_not_of("0123456789", base.size() + 1) == std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 namespace {
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }

@@ -31,6 +31,17 @@ struct Interface {
   int64_t last_seen = 0;
 };
 
+// The headline of a machine's hardware facts; the agent's whole report is kept beside it
+// (MachineStore::facts_json).
+struct FactsSummary {
+  std::string vendor, product, serial;  // DMI
+  uint32_t cpu_threads = 0;
+  uint64_t memory_bytes = 0;  // what the kernel saw (MemTotal)
+  uint64_t disk_bytes = 0;    // every disk together
+  uint32_t disks = 0;
+  int64_t inspected_at = 0;
+};
+
 struct Machine {
   int64_t id = 0;
   std::string name;
@@ -47,6 +58,7 @@ struct Machine {
   std::optional<int64_t> agent_reported_at;
   std::string agent_event;
   std::vector<Interface> interfaces;
+  std::optional<FactsSummary> facts;  // absent until the machine has been inspected
 };
 
 // How a machine made itself known: a DHCP request from its PXE ROM or iPXE, the iPXE script
@@ -63,6 +75,9 @@ struct Contact {
 
 // The default name of a new machine: "m-" and its boot MAC without separators.
 std::string default_machine_name(const MacAddress& mac);
+// Whether the machine still has a name the inventory gave it (default_machine_name of one of its
+// MACs, with or without a "-N" suffix), not one an operator or a rule chose.
+bool has_default_name(const Machine& m);
 
 // Machine names go into DHCP's host name option, so they are DNS labels: 1 to 63 characters
 // from a-z, 0-9 and '-', not starting or ending with '-'. Returns why a name is refused.

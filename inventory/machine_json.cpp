@@ -15,6 +15,18 @@ nlohmann::json to_json(const Machine& m) {
         {"last_seen", i.last_seen},
     });
   }
+  nlohmann::json hardware;  // null until inspected
+  if (m.facts) {
+    const FactsSummary& f = *m.facts;
+    hardware = {{"vendor", f.vendor},
+                {"product", f.product},
+                {"serial", f.serial},
+                {"cpu_threads", f.cpu_threads},
+                {"memory_bytes", f.memory_bytes},
+                {"disk_bytes", f.disk_bytes},
+                {"disks", f.disks},
+                {"inspected_at", f.inspected_at}};
+  }
   return {
       {"id", m.id},
       {"name", m.name},
@@ -30,6 +42,7 @@ nlohmann::json to_json(const Machine& m) {
        m.agent_reported_at ? nlohmann::json(*m.agent_reported_at) : nlohmann::json()},
       {"agent_event", m.agent_event},
       {"interfaces", interfaces},
+      {"hardware", hardware},
   };
 }
 

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "inventory/enrollment_rules.h"
 #include "inventory/lifecycle.h"
 #include "inventory/machine.h"
 
@@ -71,6 +72,14 @@ class [[nodiscard]] Outcome {
   std::variant<T, Refusal> state_;
 };
 
+// What the runtime's agent found on a machine (imaging/ validated it).
+struct Inspection {
+  MacAddress boot_mac;
+  FactsSummary summary;    // inspected_at is set by the store
+  std::string facts_json;  // the report's facts object, kept whole for `machines show`
+  std::vector<MacAddress> nic_macs;
+};
+
 // list() filters; empty ones match everything. A label filter "key" matches any value.
 struct MachineFilter {
   std::optional<MachineState> state;
@@ -95,6 +104,9 @@ class MachineStore {
   virtual std::optional<std::string> name_for(const MacAddress& mac,
                                               const std::optional<Uuid>& uuid) const = 0;
   virtual std::vector<Event> events(std::optional<int64_t> machine_id, size_t limit) const = 0;
+  // Appends an event other modules report about a machine (or none), e.g. "power.booted".
+  virtual Status record_event(std::optional<int64_t> machine_id, const std::string& kind,
+                              const std::string& detail) = 0;
 
   // The machine with this name, else with this MAC, else with this UUID.
   virtual std::optional<Machine> find(const std::string& key) const = 0;
@@ -108,6 +120,16 @@ class MachineStore {
   // `approve`.
   virtual Outcome<Machine> finish_inspection(const std::string& key, EnrollmentPolicy policy,
                                              const std::string& actor) = 0;
+  // Stores an inspection of the machine `key` names (replacing earlier facts) and attaches the
+  // NICs it found that no machine has yet. A machine that is inspecting and not yet awaiting
+  // approval is then enrolled in the same transaction: the rules name it (only while it has its
+  // default name; a taken name gets "-2", "-3"...) and add the labels it lacks, and inspection
+  // finishes under the policy (finish_inspection). Machines in other states only get new facts.
+  virtual Outcome<Machine> record_inspection(const std::string& key, const Inspection& inspection,
+                                             const EnrollmentConfig& enrollment,
+                                             const std::string& actor) = 0;
+  // The facts object of the machine's last inspection, as the agent sent it.
+  virtual std::optional<std::string> facts_json(int64_t machine_id) const = 0;
   // An inspecting machine awaiting approval becomes ready.
   virtual Outcome<Machine> approve(const std::string& key, const std::string& actor) = 0;
   // Names are unique and valid (invalid_machine_name).
@@ -123,9 +145,9 @@ class MachineStore {
   // machine as it was.
   virtual Outcome<Machine> forget(const std::string& key, const std::string& actor) = 0;
   // A motherboard swap: `from` (the new record, new UUID) is folded into `into` (the old one).
-  // Interfaces, events and labels `into` lacks move over; `into` keeps its name, state and
-  // labels and takes `from`'s UUID; `from` disappears. Refused when either is missing, they are
-  // the same machine, or either is installing.
+  // Interfaces, events and labels `into` lacks move over, and `from`'s facts when it has any;
+  // `into` keeps its name, state and labels and takes `from`'s UUID; `from` disappears. Refused
+  // when either is missing, they are the same machine, or either is installing.
   virtual Outcome<Machine> merge(const std::string& from, const std::string& into,
                                  const std::string& actor) = 0;
 };

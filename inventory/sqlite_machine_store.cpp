@@ -7,7 +7,7 @@
 namespace slipway::inventory {
 namespace {
 
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     "CREATE TABLE machines ("
     " id INTEGER PRIMARY KEY,"
     " name TEXT NOT NULL UNIQUE,"
@@ -42,11 +42,24 @@ constexpr std::array<std::string_view, 2> kMigrations = {
     " key TEXT NOT NULL,"
     " value TEXT NOT NULL,"
     " PRIMARY KEY(machine_id, key));",
+    // Column names differ from machines' so that kMachineColumns can join without prefixes.
+    "CREATE TABLE facts ("
+    " machine_id INTEGER PRIMARY KEY REFERENCES machines(id) ON DELETE CASCADE,"
+    " inspected_at INTEGER NOT NULL,"
+    " vendor TEXT NOT NULL,"
+    " product TEXT NOT NULL,"
+    " serial TEXT NOT NULL,"
+    " cpu_threads INTEGER NOT NULL,"
+    " memory_bytes INTEGER NOT NULL,"
+    " disk_bytes INTEGER NOT NULL,"
+    " disk_count INTEGER NOT NULL,"
+    " facts_json TEXT NOT NULL);",
 };
 
 constexpr std::string_view kMachineColumns =
     "SELECT id, name, uuid, state, firmware, arch, first_seen, last_seen, agent_reported_at,"
-    " agent_event, awaiting_approval FROM machines ";
+    " agent_event, awaiting_approval, inspected_at, vendor, product, serial, cpu_threads,"
+    " memory_bytes, disk_bytes, disk_count FROM machines LEFT JOIN facts ON machine_id = id ";
 
 std::string contact_detail(const Contact& c) {
   nlohmann::json d = {{"mac", c.mac.to_string()}, {"source", c.source}};
@@ -244,6 +257,16 @@ std::vector<Machine> SqliteMachineStore::load_where(const std::string& where,
     m.agent_reported_at = q.optional_int64(8);
     m.agent_event = q.text(9);
     m.awaiting_approval = q.int64(10) != 0;
+    if (auto inspected = q.optional_int64(11)) {
+      m.facts = FactsSummary{q.text(12),
+                             q.text(13),
+                             q.text(14),
+                             static_cast<uint32_t>(q.int64(15)),
+                             static_cast<uint64_t>(q.int64(16)),
+                             static_cast<uint64_t>(q.int64(17)),
+                             static_cast<uint32_t>(q.int64(18)),
+                             *inspected};
+    }
     out.push_back(std::move(m));
   }
   auto lq = db_.prepare("SELECT key, value FROM labels WHERE machine_id = ? ORDER BY key");
@@ -305,6 +328,16 @@ std::vector<Event> SqliteMachineStore::events(std::optional<int64_t> machine_id,
     out.push_back({q.int64(0), q.int64(1), q.optional_int64(2), q.text(3), q.text(4)});
   }
   return out;
+}
+
+Status SqliteMachineStore::record_event(std::optional<int64_t> machine_id, const std::string& kind,
+                                        const std::string& detail) {
+  try {
+    add_event(machine_id, kind, detail, clock_.now());
+    return {};
+  } catch (const sqlite::Error& e) {
+    return Error{std::string("inventory: ") + e.what()};
+  }
 }
 
 Refusal unknown_machine(const std::string& key) {
@@ -406,6 +439,19 @@ Outcome<Machine> SqliteMachineStore::transition(const std::string& key, MachineS
   });
 }
 
+void SqliteMachineStore::finish(const Machine& m, EnrollmentPolicy policy, const std::string& actor,
+                                int64_t now) {
+  if (policy == EnrollmentPolicy::kAuto) {
+    set_state(m, MachineState::kReady, "inspected; enrollment policy auto", actor, now);
+    return;
+  }
+  auto q = db_.prepare("UPDATE machines SET awaiting_approval = 1 WHERE id = ?");
+  q.bind(1, m.id);
+  q.run();
+  add_event(m.id, "machine.awaiting_approval",
+            nlohmann::json({{"policy", to_string(policy)}, {"actor", actor}}).dump(), now);
+}
+
 Outcome<Machine> SqliteMachineStore::finish_inspection(const std::string& key,
                                                        EnrollmentPolicy policy,
                                                        const std::string& actor) {
@@ -414,17 +460,116 @@ Outcome<Machine> SqliteMachineStore::finish_inspection(const std::string& key,
       return conflict("machine " + m.name + " is " + std::string(to_string(m.state)) +
                       ", not inspecting: there is no inspection to finish");
     }
-    if (policy == EnrollmentPolicy::kAuto) {
-      set_state(m, MachineState::kReady, "inspected; enrollment policy auto", actor, now);
-      return std::nullopt;
-    }
-    auto q = db_.prepare("UPDATE machines SET awaiting_approval = 1 WHERE id = ?");
-    q.bind(1, m.id);
-    q.run();
-    add_event(m.id, "machine.awaiting_approval",
-              nlohmann::json({{"policy", to_string(policy)}, {"actor", actor}}).dump(), now);
+    finish(m, policy, actor, now);
     return std::nullopt;
   });
+}
+
+void SqliteMachineStore::store_facts(const Machine& m, const Inspection& in, int64_t now) {
+  const FactsSummary& f = in.summary;
+  auto q = db_.prepare(
+      "INSERT OR REPLACE INTO facts(machine_id, inspected_at, vendor, product, serial,"
+      " cpu_threads, memory_bytes, disk_bytes, disk_count, facts_json)"
+      " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  q.bind(1, m.id)
+      .bind(2, now)
+      .bind(3, f.vendor)
+      .bind(4, f.product)
+      .bind(5, f.serial)
+      .bind(6, static_cast<int64_t>(f.cpu_threads))
+      .bind(7, static_cast<int64_t>(f.memory_bytes))
+      .bind(8, static_cast<int64_t>(f.disk_bytes))
+      .bind(9, static_cast<int64_t>(f.disks))
+      .bind(10, in.facts_json);
+  q.run();
+  // NICs the machine has but never booted from: attached, unless another machine has them (a
+  // NIC moves only by a contact, which carries identity).
+  auto add = db_.prepare(
+      "INSERT INTO interfaces(mac, machine_id, firmware, arch, first_seen, last_seen)"
+      " VALUES(?1, ?2, 'unknown', 'unknown', ?3, ?3) ON CONFLICT(mac) DO NOTHING");
+  for (const auto& mac : in.nic_macs) {
+    add.bind(1, mac.to_string()).bind(2, m.id).bind(3, now);
+    add.run();
+    add.reset();
+    if (db_.changes() > 0) {
+      add_event(m.id, "interface.added",
+                nlohmann::json({{"mac", mac.to_string()}, {"source", "inspection"}}).dump(), now);
+    }
+  }
+  add_event(m.id, "machine.inspected",
+            nlohmann::json({{"vendor", f.vendor},
+                            {"product", f.product},
+                            {"serial", f.serial},
+                            {"cpu_threads", f.cpu_threads},
+                            {"memory_bytes", f.memory_bytes},
+                            {"disk_bytes", f.disk_bytes},
+                            {"disks", f.disks}})
+                .dump(),
+            now);
+}
+
+std::string SqliteMachineStore::free_name(const std::string& base, int64_t own_id) {
+  auto taken = db_.prepare("SELECT 1 FROM machines WHERE name = ? AND id != ?");
+  std::string name = base;
+  for (int suffix = 2;; ++suffix) {
+    taken.bind(1, name).bind(2, own_id);
+    bool used = taken.step();
+    taken.reset();
+    if (!used) return name;
+    std::string tail = "-" + std::to_string(suffix);
+    name = base.substr(0, 63 - tail.size()) + tail;
+  }
+}
+
+void SqliteMachineStore::enroll(const Machine& m, const Inspection& in,
+                                const EnrollmentConfig& enrollment, const std::string& actor,
+                                int64_t now) {
+  EnrollmentSubject subject{
+      in.summary.vendor, in.summary.product, in.summary.serial, in.boot_mac, {}};
+  for (const auto& i : m.interfaces) subject.macs.push_back(i.mac);
+  EnrollmentDecision d = decide_enrollment(enrollment.rules, subject);
+  nlohmann::json detail = {{"rules", d.matched}, {"actor", actor}};
+  if (d.name && has_default_name(m)) {
+    std::string name = free_name(*d.name, m.id);
+    if (name != m.name) {
+      auto q = db_.prepare("UPDATE machines SET name = ? WHERE id = ?");
+      q.bind(1, name).bind(2, m.id);
+      q.run();
+      detail["name"] = {{"from", m.name}, {"to", name}};
+    }
+  }
+  nlohmann::json added = nlohmann::json::object();
+  auto put = db_.prepare("INSERT OR IGNORE INTO labels(machine_id, key, value) VALUES(?, ?, ?)");
+  for (const auto& [k, v] : d.labels) {
+    put.bind(1, m.id).bind(2, k).bind(3, v);
+    put.run();
+    put.reset();
+    if (db_.changes() > 0) added[k] = v;
+  }
+  detail["labels"] = added;
+  add_event(m.id, "machine.enrolled", detail.dump(), now);
+  finish(m, enrollment.policy, actor, now);
+}
+
+Outcome<Machine> SqliteMachineStore::record_inspection(const std::string& key,
+                                                       const Inspection& inspection,
+                                                       const EnrollmentConfig& enrollment,
+                                                       const std::string& actor) {
+  return change(key, [&](const Machine& m, int64_t now) -> std::optional<Refusal> {
+    store_facts(m, inspection, now);
+    if (m.state == MachineState::kInspecting && !m.awaiting_approval) {
+      auto with_nics = load(m.id);
+      enroll(with_nics ? *with_nics : m, inspection, enrollment, actor, now);
+    }
+    return std::nullopt;
+  });
+}
+
+std::optional<std::string> SqliteMachineStore::facts_json(int64_t machine_id) const {
+  auto q = db_.prepare("SELECT facts_json FROM facts WHERE machine_id = ?");
+  q.bind(1, machine_id);
+  if (!q.step()) return std::nullopt;
+  return q.text(0);
 }
 
 Outcome<Machine> SqliteMachineStore::approve(const std::string& key, const std::string& actor) {
@@ -542,6 +687,10 @@ Outcome<Machine> SqliteMachineStore::merge(const std::string& from_key, const st
     run("INSERT OR IGNORE INTO labels(machine_id, key, value)"
         " SELECT ?2, key, value FROM labels WHERE machine_id = ?1");
     run("UPDATE events SET machine_id = ?2 WHERE machine_id = ?1");
+    // The new hardware's facts describe the machine now.
+    run("INSERT OR REPLACE INTO facts SELECT ?2, inspected_at, vendor, product, serial,"
+        " cpu_threads, memory_bytes, disk_bytes, disk_count, facts_json FROM facts"
+        " WHERE machine_id = ?1");
     auto del = db_.prepare("DELETE FROM machines WHERE id = ?");
     del.bind(1, from->id);
     del.run();

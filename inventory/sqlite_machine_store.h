@@ -26,6 +26,8 @@ class SqliteMachineStore : public MachineStore {
   std::optional<std::string> name_for(const MacAddress& mac,
                                       const std::optional<Uuid>& uuid) const override;
   std::vector<Event> events(std::optional<int64_t> machine_id, size_t limit) const override;
+  Status record_event(std::optional<int64_t> machine_id, const std::string& kind,
+                      const std::string& detail) override;
 
   std::optional<Machine> find(const std::string& key) const override;
   std::vector<Machine> list(const MachineFilter& filter) const override;
@@ -33,6 +35,10 @@ class SqliteMachineStore : public MachineStore {
                               const std::string& actor) override;
   Outcome<Machine> finish_inspection(const std::string& key, EnrollmentPolicy policy,
                                      const std::string& actor) override;
+  Outcome<Machine> record_inspection(const std::string& key, const Inspection& inspection,
+                                     const EnrollmentConfig& enrollment,
+                                     const std::string& actor) override;
+  std::optional<std::string> facts_json(int64_t machine_id) const override;
   Outcome<Machine> approve(const std::string& key, const std::string& actor) override;
   Outcome<Machine> rename(const std::string& key, const std::string& new_name,
                           const std::string& actor) override;
@@ -51,6 +57,14 @@ class SqliteMachineStore : public MachineStore {
   template <typename Op>
   Outcome<Machine> change(const std::string& key, Op op);
   void reload_names();
+  // Inside record_inspection's transaction.
+  void store_facts(const Machine& m, const Inspection& inspection, int64_t now);
+  void enroll(const Machine& m, const Inspection& inspection, const EnrollmentConfig& enrollment,
+              const std::string& actor, int64_t now);
+  // `base`, or base-2, base-3... whichever no other machine has; at most 63 characters.
+  std::string free_name(const std::string& base, int64_t own_id);
+  // The end of an inspection under `policy` (finish_inspection). REQUIRES: m is inspecting.
+  void finish(const Machine& m, EnrollmentPolicy policy, const std::string& actor, int64_t now);
 
   int64_t upsert_contact(const Contact& contact, int64_t now);
   int64_t create_machine(const Contact& contact, int64_t now);
