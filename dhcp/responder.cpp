@@ -291,6 +291,9 @@ Decision Responder::handle(const Packet& req, const Arrival& arrival) {
   if (*type == MessageType::kOffer || *type == MessageType::kAck || *type == MessageType::kNak) {
     return {std::nullopt, {}, 548, "server_message"};
   }
+  if (hooks_.heard && (*type == MessageType::kDiscover || *type == MessageType::kRequest)) {
+    hooks_.heard(*req.mac());
+  }
   Decision d = config_.mode == Mode::kProxy ? proxy_mode(req, arrival, *type)
                                             : server_mode(req, arrival, *type);
   d.max_size = reply_size_limit(req);

@@ -81,9 +81,13 @@ using BootHook = std::function<std::optional<BootAnswer>(const NetbootClient&)>;
 using HostnameHook =
     std::function<std::optional<std::string>(const MacAddress&, const std::optional<Uuid>&)>;
 
+// Told of every DISCOVER and REQUEST, before the answer is decided (power-on confirmation).
+using HeardHook = std::function<void(const MacAddress&)>;
+
 struct ResponderHooks {
   BootHook boot;
   HostnameHook hostname;
+  HeardHook heard;
 };
 
 // Where a request came in.

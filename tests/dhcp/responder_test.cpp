@@ -61,7 +61,8 @@ class Exchange : public ::testing::Test {
                          auto it = names_.find(mac.to_string());
                          return it == names_.end() ? std::nullopt
                                                    : std::optional<std::string>(it->second);
-                       }});
+                       },
+                       [this](const MacAddress& mac) { heard_.push_back(mac); }});
   }
 
   Decision send(const Packet& p, const Arrival& arrival = kLan) {
@@ -103,6 +104,7 @@ class Exchange : public ::testing::Test {
   std::optional<BootAnswer> boot_answer_;
   std::vector<NetbootClient> seen_;
   std::map<std::string, std::string> names_;
+  std::vector<MacAddress> heard_;
   std::unique_ptr<Responder> responder_;
 };
 
@@ -126,6 +128,19 @@ TEST_F(Exchange, DoraLeasesTheFirstFreeAddressWithOptions) {
   ASSERT_TRUE(lease);
   EXPECT_EQ(lease->mac.to_string(), "52:54:00:00:00:01");
   EXPECT_EQ(lease->expires, clock_.now() + 3600);
+}
+
+TEST_F(Exchange, EveryDiscoverAndRequestIsHeardOthersAreNot) {
+  dora("52:54:00:00:00:01");
+  ASSERT_EQ(heard_.size(), 2u);
+  EXPECT_EQ(heard_[0].to_string(), "52:54:00:00:00:01");
+  EXPECT_EQ(heard_[1].to_string(), "52:54:00:00:00:01");
+  heard_.clear();
+  send(client_packet(MessageType::kRelease, "52:54:00:00:00:01"));
+  send(client_packet(MessageType::kInform, "52:54:00:00:00:01"));
+  Packet offer = client_packet(MessageType::kOffer, "52:54:00:00:00:02");
+  send(offer);
+  EXPECT_TRUE(heard_.empty());
 }
 
 TEST_F(Exchange, OnlyAcksOfNewLeasesWaitForTheFlush) {

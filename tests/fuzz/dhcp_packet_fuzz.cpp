@@ -58,6 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                        return std::optional<BootAnswer>(BootAnswer{c.mac.to_string(), std::nullopt,
                                                                    "PXEClient", "slipway", true});
                      },
+                     {},
                      {}});
   // The input chooses where the packet arrived: the LAN, the boot service port, or nowhere known.
   static const Arrival kArrivals[] = {
