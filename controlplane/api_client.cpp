@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -76,6 +77,26 @@ std::string api_error_text(const ApiResponse& response) {
     return doc["error"].get<std::string>();
   }
   return "HTTP " + std::to_string(response.status) + ": " + response.body;
+}
+
+std::optional<nlohmann::json> api_answer(const ApiClient& client,
+                                         const Result<ApiResponse>& response, const char* member) {
+  if (!response) {
+    std::cerr << "slipway: " << response.error().message
+              << " (is `slipway serve` running there? set --server or SLIPWAY_URL)\n";
+    return std::nullopt;
+  }
+  if (response->status < 200 || response->status > 299) {
+    std::cerr << "slipway: the appliance at " << client.base_url()
+              << " refused: " << api_error_text(*response) << "\n";
+    return std::nullopt;
+  }
+  auto doc = nlohmann::json::parse(response->body, nullptr, false);
+  if (doc.is_discarded() || !doc.contains(member)) {
+    std::cerr << "slipway: the appliance sent an answer this CLI does not understand\n";
+    return std::nullopt;
+  }
+  return doc;
 }
 
 }  // namespace slipway::controlplane

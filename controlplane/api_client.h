@@ -2,6 +2,8 @@
 // ApiClient: the CLI's way to the appliance's REST API (libcurl). Every subcommand except
 // `serve` is a client of the API.
 
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -36,5 +38,10 @@ class ApiClient {
 
 // The error text of an API error response ({"error": "..."}), or the raw body.
 std::string api_error_text(const ApiResponse& response);
+
+// The answer's JSON when the call succeeded (2xx) and has `member`; otherwise prints why to
+// stderr, for a person at a terminal, and gives nothing.
+std::optional<nlohmann::json> api_answer(const ApiClient& client,
+                                         const Result<ApiResponse>& response, const char* member);
 
 }  // namespace slipway::controlplane

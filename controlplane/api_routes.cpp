@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
+#include "controlplane/api_helpers.h"
+#include "controlplane/inspection.h"
 #include "imaging/agent_report.h"
 #include "inventory/machine_json.h"
 
@@ -15,37 +17,6 @@ namespace bhttp = http::bhttp;
 using nlohmann::json;
 
 namespace {
-
-http::Response ok(const http::RequestContext& ctx, const json& body) {
-  return http::json_response(ctx.request, bhttp::status::ok, body.dump() + "\n");
-}
-
-http::Response no_such_path(const http::RequestContext& ctx) {
-  return http::error_response(ctx.request, bhttp::status::not_found, "no such path");
-}
-
-http::Response bad_request(const http::RequestContext& ctx, std::string_view message) {
-  return http::error_response(ctx.request, bhttp::status::bad_request, message);
-}
-
-http::Response refused(const http::RequestContext& ctx, const inventory::Refusal& r) {
-  using Kind = inventory::Refusal::Kind;
-  bhttp::status status = bhttp::status::service_unavailable;
-  switch (r.kind) {
-    case Kind::kNotFound:
-      status = bhttp::status::not_found;
-      break;
-    case Kind::kConflict:
-      status = bhttp::status::conflict;
-      break;
-    case Kind::kInvalid:
-      status = bhttp::status::bad_request;
-      break;
-    case Kind::kStorage:
-      break;
-  }
-  return http::error_response(ctx.request, status, r.message);
-}
 
 Result<size_t> event_limit(const std::map<std::string, std::string>& query) {
   size_t limit = 100;
@@ -89,15 +60,6 @@ Result<inventory::MachineFilter> machine_filter(const std::map<std::string, std:
   return filter;
 }
 
-// The JSON object body of an operator request, or why it is not one.
-Result<json> object_body(const http::RequestContext& ctx) {
-  const std::string& body = ctx.request.body();
-  if (body.empty()) return json::object();
-  json doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return Error{"the body must be a JSON object"};
-  return doc;
-}
-
 Result<std::string> string_field(const json& doc, const char* key) {
   auto it = doc.find(key);
   if (it == doc.end() || !it->is_string()) {
@@ -105,9 +67,6 @@ Result<std::string> string_field(const json& doc, const char* key) {
   }
   return it->get<std::string>();
 }
-
-// Who asked, for the event log: there is no authentication yet, so the client's address.
-std::string actor(const http::RequestContext& ctx) { return "api:" + ctx.remote.to_string(); }
 
 // /api/v1/machines/KEY[/ACTION]: KEY is a name, MAC or UUID (never contains '/').
 struct MachinePath {
@@ -193,7 +152,13 @@ void add_machine_routes(http::Router& router, inventory::MachineStore& machines)
     if (!limit) return bad_request(ctx, limit.error().message);
     json events = events_json(machines, m->id, *limit);
     if (p->action == "events") return ok(ctx, {{"events", events}});
-    return ok(ctx, {{"machine", inventory::to_json(*m)}, {"events", events}});
+    json machine = inventory::to_json(*m);
+    machine["facts"] = nullptr;
+    if (auto facts = machines.facts_json(m->id)) {
+      json doc = json::parse(*facts, nullptr, false);
+      if (!doc.is_discarded()) machine["facts"] = doc;
+    }
+    return ok(ctx, {{"machine", machine}, {"events", events}});
   });
 
   router.add_prefix(bhttp::verb::post, "/api/v1/machines/", [&](const http::RequestContext& ctx) {
@@ -220,6 +185,7 @@ void add_api_routes(http::Router& router, const ApiServices& services) {
   inventory::MachineStore& machines = services.machines;
   dhcp::LeaseStore& leases = services.leases;
   Metrics& metrics = services.metrics;
+  const inventory::EnrollmentConfig& enrollment = services.enrollment;
   Counter& reports_ok =
       metrics.counter("slipway_agent_reports_total", "Agent reports, by result", "result=\"ok\"");
   Counter& reports_bad = metrics.counter("slipway_agent_reports_total", "Agent reports, by result",
@@ -297,12 +263,21 @@ void add_api_routes(http::Router& router, const ApiServices& services) {
                                                  machine.error().message));
     }
     reports_ok.inc();
-    log::get("api")->info("agent report machine={} mac={} event={} ip={}", machine->name,
+    log::get("api")->info("agent report machine={} mac={} event={} ip={} facts={}", machine->name,
                           report->mac.to_string(), imaging::to_string(report->event),
-                          report->ip ? report->ip->to_string() : "-");
-    return http::Response(
-        http::json_response(ctx.request, bhttp::status::ok,
-                            json({{"machine", inventory::to_json(*machine)}}).dump() + "\n"));
+                          report->ip ? report->ip->to_string() : "-", report->facts ? "yes" : "no");
+    json answer = inventory::to_json(*machine);
+    if (report->facts) {
+      // Already validated by parse_agent_report: this parse cannot fail.
+      json facts = json::parse(ctx.request.body())["facts"];
+      auto inspected = machines.record_inspection(
+          report->mac.to_string(), inspection_of(*report, facts), enrollment, "agent");
+      if (!inspected) return refused(ctx, inspected.refusal());
+      log::get("api")->info("inspected machine={} state={} awaiting_approval={}", inspected->name,
+                            inventory::to_string(inspected->state), inspected->awaiting_approval);
+      answer = inventory::to_json(*inspected);
+    }
+    return ok(ctx, {{"machine", answer}});
   });
 
   router.add(bhttp::verb::get, "/metrics", [&](const http::RequestContext& ctx) {

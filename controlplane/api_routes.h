@@ -1,7 +1,8 @@
 #pragma once
 // The REST API (version 1):
 //   GET  /api/v1/machines?state=S&label=k=v,k2   {"machines": [machine...]}, filtered
-//   GET  /api/v1/machines/KEY      {"machine": ..., "events": [...]} (KEY: name, MAC or UUID)
+//   GET  /api/v1/machines/KEY      {"machine": ..., "events": [...]} (KEY: name, MAC or UUID);
+//                                  the machine has "facts": the agent's last facts, or null
 //   GET  /api/v1/machines/KEY/events?limit=N     {"events": [...]}, newest first
 //   POST /api/v1/machines/KEY/approve            {} -> {"machine": ...}
 //   POST /api/v1/machines/KEY/rename             {"name": "web1"}
@@ -12,7 +13,9 @@
 //   GET  /api/v1/events?limit=N&machine=KEY      {"events": [event...]}, newest first
 //   GET  /api/v1/leases            {"leases": [lease...]}
 //   GET  /api/v1/dhcp/servers      {"servers": [...]}: other DHCP servers seen on the LAN
-//   POST /api/v1/agent/report      an imaging::AgentReport from the runtime -> {"machine": ...}
+//   POST /api/v1/agent/report      an imaging::AgentReport from the runtime -> {"machine": ...};
+//                                  with facts, the machine is inspected and enrolled
+//   /api/v1/power/...              power_routes.h
 //   GET  /metrics                  Prometheus text
 //   GET  /healthz                  "ok"
 // Errors are JSON {"error": "..."} with a 4xx/5xx status: 404 for an unknown machine (its key in
@@ -31,6 +34,7 @@ struct ApiServices {
   inventory::MachineStore& machines;
   dhcp::LeaseStore& leases;
   Metrics& metrics;
+  const inventory::EnrollmentConfig& enrollment;
   const DhcpService* dhcp = nullptr;  // null when DHCP is off
 };
 

@@ -19,6 +19,8 @@
 #include "controlplane/api_routes.h"
 #include "controlplane/dhcp_service.h"
 #include "controlplane/open_files.h"
+#include "controlplane/power_routes.h"
+#include "controlplane/power_service.h"
 #include "dhcp/sqlite_lease_store.h"
 #include "inventory/sqlite_machine_store.h"
 #include "tftp/file_source.h"
@@ -97,15 +99,24 @@ int serve(const AppConfig& c) {
     served.push_back({name, *address});
   }
 
+  auto wol_driver = wol::WolPowerDriver::create(c.power.wol);
+  if (!wol_driver) {
+    log->error("power: {}", wol_driver.error().message);
+    return 1;
+  }
+
   asio::io_context io(1);
+  PowerService power(io, std::move(*wol_driver), c.power, machines);
   std::unique_ptr<DhcpService> dhcp;
   if (c.dhcp.enabled) {
     dhcp = std::make_unique<DhcpService>(io, c.dhcp, served, leases, machines, boot_service, clock,
-                                         metrics);
+                                         metrics,
+                                         [&power](const MacAddress& mac) { power.heard(mac); });
   }
   http::Router router;
   boot::add_boot_routes(router, boot_service, assets, metrics);
-  add_api_routes(router, ApiServices{machines, leases, metrics, dhcp.get()});
+  add_api_routes(router, ApiServices{machines, leases, metrics, c.enrollment, dhcp.get()});
+  add_power_routes(router, power);
   tftp::ServerLimits tftp_limits;
   tftp_limits.negotiation = c.tftp.negotiation;
   tftp_limits.retry = c.tftp.retry;
@@ -140,16 +151,18 @@ int serve(const AppConfig& c) {
                               : std::to_string(c.dhcp.responder.subnets.size()) + " subnet(s)";
   log->info(
       "serving interfaces={} server_address={} dhcp={} tftp={} http={}:{} public_url={} "
-      "database={} assets={}",
+      "database={} assets={} enrollment={} power=wol/{}",
       interfaces.empty() ? "-" : interfaces, c.server_address.to_string(), dhcp_mode,
       c.tftp.enabled ? c.tftp.listen + ":" + std::to_string(c.tftp.port) : "off", c.http.listen,
-      c.http.port, c.boot.public_url, c.database().string(), c.assets_dir.string());
+      c.http.port, c.boot.public_url, c.database().string(), c.assets_dir.string(),
+      inventory::to_string(c.enrollment.policy), wol::to_string(c.power.wol.mode));
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
     log->info("stopping signal={}", signal);
     if (dhcp) dhcp->stop();
+    power.stop();
     tftp_server.stop();
     http_server.stop();
     io.stop();

@@ -77,7 +77,7 @@ AppConfig::Tftp parse_tftp_config(const ConfigNode& t) {
 
 AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& lookup) {
   root.allow_keys({"data_dir", "assets_dir", "log_level", "busy_poll_us", "interface", "interfaces",
-                   "server_address", "dhcp", "tftp", "http", "boot"});
+                   "server_address", "dhcp", "tftp", "http", "boot", "enrollment", "power"});
   AppConfig c;
   c.data_dir = root.string_or("data_dir", c.data_dir.string());
   c.assets_dir = root.string_or("assets_dir", (c.data_dir / "assets").string());
@@ -171,6 +171,16 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
     c.boot.runtime_kernel = relative_asset(*b, "runtime_kernel", c.boot.runtime_kernel);
     c.boot.runtime_initrd = relative_asset(*b, "runtime_initrd", c.boot.runtime_initrd);
     c.boot.kernel_args = b->string_or("kernel_args", c.boot.kernel_args);
+  }
+  if (auto e = root.find("enrollment")) c.enrollment = parse_enrollment_config(*e);
+  if (auto p = root.find("power")) c.power = parse_power_config(*p);
+  if (c.power.wol.mode != wol::WolMode::kUdp && c.power.wol.raw_interface.empty()) {
+    if (c.interfaces.empty()) {
+      root.child("power").child("wol").fail(
+          "mode " + std::string(wol::to_string(c.power.wol.mode)) +
+          " sends raw frames and needs 'interface' (there is no provisioning interface to use)");
+    }
+    c.power.wol.raw_interface = c.interfaces.front();
   }
   return c;
 }

@@ -15,6 +15,7 @@
 #include "common/config_node.h"
 #include "common/ipv4.h"
 #include "controlplane/dhcp_config.h"
+#include "controlplane/enrollment_config.h"
 #include "tftp/negotiation.h"
 #include "tftp/transfer.h"
 
@@ -44,6 +45,8 @@ struct AppConfig {
     uint16_t port = 8080;
   } http;
   boot::BootConfig boot;
+  inventory::EnrollmentConfig enrollment;
+  PowerConfig power;
 
   std::filesystem::path database() const { return data_dir / "slipway.db"; }
 };

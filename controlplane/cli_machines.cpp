@@ -23,28 +23,6 @@ std::string machine_path(const std::string& key, const std::string& action = "")
   return "/api/v1/machines/" + url::encode(key) + (action.empty() ? "" : "/" + action);
 }
 
-// The answer's JSON when the call succeeded and has `member`; otherwise prints why and gives
-// nothing.
-std::optional<json> answer(const ApiClient& client, const Result<ApiResponse>& response,
-                           const char* member) {
-  if (!response) {
-    std::cerr << "slipway: " << response.error().message
-              << " (is `slipway serve` running there? set --server or SLIPWAY_URL)\n";
-    return std::nullopt;
-  }
-  if (response->status != 200) {
-    std::cerr << "slipway: the appliance at " << client.base_url()
-              << " refused: " << api_error_text(*response) << "\n";
-    return std::nullopt;
-  }
-  auto doc = json::parse(response->body, nullptr, false);
-  if (doc.is_discarded() || !doc.contains(member)) {
-    std::cerr << "slipway: the appliance sent an answer this CLI does not understand\n";
-    return std::nullopt;
-  }
-  return doc;
-}
-
 std::string labels_text(const json& m) {
   std::string out;
   auto it = m.find("labels");
@@ -122,8 +100,8 @@ int machines_list(const std::string& server_url, bool as_json, const std::string
     for (const auto& l : labels) joined += (joined.empty() ? "" : ",") + l;
     query += (query.empty() ? "" : "&") + std::string("label=") + url::encode(joined);
   }
-  auto doc = answer(client, client.get("/api/v1/machines" + (query.empty() ? "" : "?" + query)),
-                    "machines");
+  auto doc = api_answer(client, client.get("/api/v1/machines" + (query.empty() ? "" : "?" + query)),
+                        "machines");
   if (!doc) return 1;
   if (!(*doc)["machines"].is_array()) {
     std::cerr << "slipway: the appliance sent an answer this CLI does not understand\n";
@@ -133,7 +111,8 @@ int machines_list(const std::string& server_url, bool as_json, const std::string
     std::cout << doc->dump(2) << "\n";
     return 0;
   }
-  Table table({"NAME", "STATE", "FIRMWARE", "MAC", "IP", "UUID", "LABELS", "AGENT", "LAST SEEN"});
+  Table table({"NAME", "STATE", "FIRMWARE", "MAC", "IP", "UUID", "CPU", "MEMORY", "DISK", "LABELS",
+               "AGENT", "LAST SEEN"});
   for (const auto& m : (*doc)["machines"]) {
     std::string mac = "-";
     std::string ip = "-";
@@ -150,8 +129,14 @@ int machines_list(const std::string& server_url, bool as_json, const std::string
       agent =
           text_or_dash(m["agent_event"]) + " " + format_time(m["agent_reported_at"].get<int64_t>());
     }
+    std::string cpu = "-", memory = "-", disk = "-";
+    if (const json& hw = m["hardware"]; hw.is_object()) {
+      cpu = std::to_string(hw.value("cpu_threads", 0));
+      memory = format_bytes(hw.value("memory_bytes", uint64_t{0}));
+      disk = format_bytes(hw.value("disk_bytes", uint64_t{0}));
+    }
     table.add_row({text_or_dash(m["name"]), state_text(m), text_or_dash(m["firmware"]), mac, ip,
-                   text_or_dash(m["uuid"]), labels_text(m), agent,
+                   text_or_dash(m["uuid"]), cpu, memory, disk, labels_text(m), agent,
                    format_time(m.value("last_seen", int64_t{0}))});
   }
   std::cout << table.render();
@@ -161,7 +146,7 @@ int machines_list(const std::string& server_url, bool as_json, const std::string
 
 int machines_show(const std::string& server_url, const std::string& key, bool as_json) {
   ApiClient client(server_url);
-  auto doc = answer(client, client.get(machine_path(key) + "?limit=20"), "machine");
+  auto doc = api_answer(client, client.get(machine_path(key) + "?limit=20"), "machine");
   if (!doc) return 1;
   if (as_json) {
     std::cout << doc->dump(2) << "\n";
@@ -174,6 +159,15 @@ int machines_show(const std::string& server_url, const std::string& key, bool as
   facts.add_row({"uuid", text_or_dash(m["uuid"])});
   facts.add_row({"firmware", text_or_dash(m["firmware"]) + " " + text_or_dash(m["arch"])});
   facts.add_row({"labels", labels_text(m)});
+  if (const json& hw = m["hardware"]; hw.is_object()) {
+    facts.add_row({"hardware", text_or_dash(hw["vendor"]) + " " + text_or_dash(hw["product"]) +
+                                   ", serial " + text_or_dash(hw["serial"])});
+    facts.add_row({"cpu, memory", std::to_string(hw.value("cpu_threads", 0)) + " threads, " +
+                                      format_bytes(hw.value("memory_bytes", uint64_t{0}))});
+    facts.add_row({"disks", std::to_string(hw.value("disks", 0)) + ", " +
+                                format_bytes(hw.value("disk_bytes", uint64_t{0})) + " in all"});
+    facts.add_row({"inspected", format_time(hw.value("inspected_at", int64_t{0}))});
+  }
   facts.add_row({"first seen", format_time(m.value("first_seen", int64_t{0}))});
   facts.add_row({"last seen", format_time(m.value("last_seen", int64_t{0}))});
   std::cout << facts.render() << "\n";
@@ -192,7 +186,7 @@ int machines_events(const std::string& server_url, const std::string& key, size_
   ApiClient client(server_url);
   std::string path = "/api/v1/events?limit=" + std::to_string(limit);
   if (!key.empty()) path += "&machine=" + url::encode(key);
-  auto doc = answer(client, client.get(path), "events");
+  auto doc = api_answer(client, client.get(path), "events");
   if (!doc) return 1;
   if (as_json) {
     std::cout << doc->dump(2) << "\n";
@@ -204,16 +198,18 @@ int machines_events(const std::string& server_url, const std::string& key, size_
 
 int machines_approve(const std::string& server_url, const std::string& key, bool as_json) {
   ApiClient client(server_url);
-  return print_changed(answer(client, client.post(machine_path(key, "approve"), "{}"), "machine"),
-                       as_json, "approved");
+  return print_changed(
+      api_answer(client, client.post(machine_path(key, "approve"), "{}"), "machine"), as_json,
+      "approved");
 }
 
 int machines_rename(const std::string& server_url, const std::string& key,
                     const std::string& new_name, bool as_json) {
   ApiClient client(server_url);
   auto body = json({{"name", new_name}}).dump();
-  return print_changed(answer(client, client.post(machine_path(key, "rename"), body), "machine"),
-                       as_json, "renamed");
+  return print_changed(
+      api_answer(client, client.post(machine_path(key, "rename"), body), "machine"), as_json,
+      "renamed");
 }
 
 int machines_label(const std::string& server_url, const std::string& key,
@@ -225,21 +221,22 @@ int machines_label(const std::string& server_url, const std::string& key,
   }
   ApiClient client(server_url);
   auto body = json({{"set", change->set}, {"remove", change->remove}}).dump();
-  return print_changed(answer(client, client.post(machine_path(key, "labels"), body), "machine"),
-                       as_json, "labelled");
+  return print_changed(
+      api_answer(client, client.post(machine_path(key, "labels"), body), "machine"), as_json,
+      "labelled");
 }
 
 int machines_set_state(const std::string& server_url, const std::string& key,
                        const std::string& state, const std::string& reason, bool as_json) {
   ApiClient client(server_url);
   auto body = json({{"state", state}, {"reason", reason}}).dump();
-  return print_changed(answer(client, client.post(machine_path(key, "state"), body), "machine"),
+  return print_changed(api_answer(client, client.post(machine_path(key, "state"), body), "machine"),
                        as_json, "moved");
 }
 
 int machines_forget(const std::string& server_url, const std::string& key, bool as_json) {
   ApiClient client(server_url);
-  return print_changed(answer(client, client.del(machine_path(key)), "machine"), as_json,
+  return print_changed(api_answer(client, client.del(machine_path(key)), "machine"), as_json,
                        "forgotten");
 }
 
@@ -247,8 +244,9 @@ int machines_merge(const std::string& server_url, const std::string& from, const
                    bool as_json) {
   ApiClient client(server_url);
   auto body = json({{"from", from}}).dump();
-  return print_changed(answer(client, client.post(machine_path(into, "merge"), body), "machine"),
-                       as_json, "merged (" + from + " folded in)");
+  return print_changed(
+      api_answer(client, client.post(machine_path(into, "merge"), body), "machine"), as_json,
+      "merged (" + from + " folded in)");
 }
 
 }  // namespace slipway::controlplane

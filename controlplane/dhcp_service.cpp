@@ -17,7 +17,7 @@ dhcp::ResponderConfig with_own_addresses(dhcp::ResponderConfig config,
 DhcpService::DhcpService(boost::asio::io_context& io, const DhcpConfig& config,
                          std::vector<dhcp::ServedInterface> interfaces, dhcp::LeaseStore& leases,
                          const inventory::MachineStore& machines, boot::BootService& boot,
-                         const Clock& clock, Metrics& metrics)
+                         const Clock& clock, Metrics& metrics, dhcp::HeardHook heard)
     : io_(io),
       config_(config),
       interfaces_(std::move(interfaces)),
@@ -28,7 +28,8 @@ DhcpService::DhcpService(boost::asio::io_context& io, const DhcpConfig& config,
                      [&boot](const NetbootClient& client) { return boot.on_dhcp(client); },
                      [&machines](const MacAddress& mac, const std::optional<Uuid>& uuid) {
                        return machines.name_for(mac, uuid);
-                     }}),
+                     },
+                     std::move(heard)}),
       server_(io, responder_, leases, metrics) {}
 
 Status DhcpService::start() {

@@ -27,7 +27,7 @@ class DhcpService {
   DhcpService(boost::asio::io_context& io, const DhcpConfig& config,
               std::vector<dhcp::ServedInterface> interfaces, dhcp::LeaseStore& leases,
               const inventory::MachineStore& machines, boot::BootService& boot, const Clock& clock,
-              Metrics& metrics);
+              Metrics& metrics, dhcp::HeardHook heard = {});
 
   // Fails when a socket cannot be opened. Router advertisements and the foreign-server watch
   // are best effort: their failures are logged.

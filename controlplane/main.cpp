@@ -9,6 +9,7 @@
 #include "controlplane/app.h"
 #include "controlplane/app_config.h"
 #include "controlplane/cli_machines.h"
+#include "controlplane/cli_power.h"
 
 namespace {
 
@@ -90,6 +91,27 @@ int main(int argc, char** argv) {
       ->required();
   merge->add_option("into", key, "The old record; it keeps its name, state and labels")->required();
 
+  auto* power = app.add_subcommand("power", "Power machines on (Wake-on-LAN)");
+  power->require_subcommand(1);
+  auto* power_on = power->add_subcommand(
+      "on",
+      "Wake machines and wait until each asks DHCP for an address (booted) or the timeout ends. "
+      "Wakes are paced by power.rate_per_second. Exit 0 when all booted.");
+  controlplane::PowerOnOptions power_options;
+  power_on
+      ->add_option("machines", power_options.keys,
+                   "Names, MACs or UUIDs (a MAC the "
+                   "inventory does not know is woken too)")
+      ->required();
+  int64_t power_timeout = 0;
+  power_on
+      ->add_option("--timeout", power_timeout,
+                   "Seconds to wait for each machine (default: power.confirm_timeout_s)")
+      ->check(CLI::Range(1, 3600));
+  bool no_wait = false;
+  power_on->add_flag("--no-wait", no_wait, "Queue the wakes and return");
+  power_on->add_flag("--json", power_options.json, "Print the job's JSON");
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve->parsed()) {
@@ -123,5 +145,10 @@ int main(int argc, char** argv) {
   }
   if (forget->parsed()) return controlplane::machines_forget(server_url, key, as_json);
   if (merge->parsed()) return controlplane::machines_merge(server_url, merge_from, key, as_json);
+  if (power_on->parsed()) {
+    if (power_timeout > 0) power_options.timeout = std::chrono::seconds(power_timeout);
+    power_options.wait = !no_wait;
+    return controlplane::power_on(server_url, power_options);
+  }
   return 0;
 }

@@ -1,7 +1,9 @@
 #include "controlplane/table.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
+#include <iterator>
 
 namespace slipway::controlplane {
 
@@ -37,6 +39,22 @@ std::string format_time(int64_t unix_seconds) {
   char buf[32];
   size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
   return std::string(buf, n);
+}
+
+std::string format_bytes(uint64_t bytes) {
+  constexpr uint64_t kMiB = 1ull << 20;
+  if (bytes < kMiB) return std::to_string(bytes / 1024) + " KiB";
+  if (bytes < 1024 * kMiB) return std::to_string(bytes / kMiB) + " MiB";
+  static constexpr const char* kUnits[] = {"GiB", "TiB", "PiB"};
+  double value = static_cast<double>(bytes) / static_cast<double>(1024 * kMiB);
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f %s", value, kUnits[unit]);
+  return text;
 }
 
 }  // namespace slipway::controlplane

@@ -7,8 +7,10 @@
 #include "common/clock.h"
 #include "common/sqlite.h"
 #include "dhcp/memory_lease_store.h"
+#include "imaging/agent_report.h"
 #include "inventory/sqlite_machine_store.h"
 #include "tests/common/test_dir.h"
+#include "tests/controlplane/api_call.h"
 
 namespace slipway::controlplane {
 namespace {
@@ -17,25 +19,52 @@ namespace bhttp = http::bhttp;
 using inventory::MachineState;
 using nlohmann::json;
 
-struct Answer {
-  unsigned status;
-  json body;
-};
+imaging::AgentReport report_with_facts() {
+  imaging::AgentReport r;
+  r.mac = *MacAddress::parse("52:54:00:e5:00:01");
+  r.uuid = Uuid::parse("5a1e0001-0000-4000-8000-0000000000e1");
+  r.ip = Ipv4::parse("198.18.0.100");
+  r.kernel = "6.1.0-28-amd64";
+  imaging::HardwareFacts f;
+  f.firmware = imaging::FirmwareMode::kBios;
+  f.dmi = {"QEMU",
+           "Standard PC (i440FX + PIIX, 1996)",
+           "",
+           "5a1e0001-0000-4000-8000-0000000000e1",
+           "1.16.2-debian-1.16.2-1",
+           "04/01/2014"};
+  f.cpu.model = "QEMU Virtual CPU version 2.5+";
+  f.cpu.sockets = 1;
+  f.cpu.cores = 2;
+  f.cpu.threads = 2;
+  f.memory.total_bytes = 470000000;
+  f.memory.dimms = {{"DIMM 0", 512ull << 20, 0}};
+  f.disks = {{"vda", 2ull << 30, "", "", "", false}};
+  f.nics = {{"eth0", r.mac, "e1000", 1000, true},
+            {"eth1", *MacAddress::parse("52:54:00:e5:00:02"), "e1000", std::nullopt, false}};
+  r.facts = f;
+  return r;
+}
 
 // The API through Router::dispatch: no sockets.
 class ApiRoutesTest : public ::testing::Test {
  protected:
   ApiRoutesTest() : db_(dir_ / "api.db"), machines_(db_, clock_) {
-    add_api_routes(router_, ApiServices{machines_, leases_, metrics_, nullptr});
+    add_api_routes(router_, ApiServices{machines_, leases_, metrics_, enrollment_, nullptr});
   }
 
-  Answer call(bhttp::verb method, const std::string& target, const std::string& body = "") {
-    http::Request req(method, target, 11);
-    req.body() = body;
-    req.prepare_payload();
-    auto res = router_.dispatch(req, boost::asio::ip::make_address("198.18.0.9"));
-    auto& string_res = std::get<http::StringResponse>(res);
-    return {string_res.result_int(), json::parse(string_res.body(), nullptr, false)};
+  ApiAnswer call(bhttp::verb method, const std::string& target, const std::string& body = "") {
+    return call_api(router_, method, target, body);
+  }
+
+  // Rules the agent report tests use: name "lab-" and the MAC's last 6 digits, label rack=lab.
+  void use_lab_rules(inventory::EnrollmentPolicy policy) {
+    enrollment_.policy = policy;
+    inventory::EnrollmentRule rule;
+    rule.mac_prefix = {0x52, 0x54, 0x00, 0xe5};
+    rule.name_template = "lab-{mac6}";
+    rule.labels = {{"rack", "lab"}};
+    enrollment_.rules = {rule};
   }
 
   std::string add_machine(const char* mac) {
@@ -51,6 +80,7 @@ class ApiRoutesTest : public ::testing::Test {
   inventory::SqliteMachineStore machines_;
   dhcp::MemoryLeaseStore leases_;
   Metrics metrics_;
+  inventory::EnrollmentConfig enrollment_;
   http::Router router_;
 };
 
@@ -173,6 +203,71 @@ TEST_F(ApiRoutesTest, ForgetAndMerge) {
   EXPECT_EQ(r.body["machine"]["name"], c);
   EXPECT_EQ(call(bhttp::verb::delete_, "/api/v1/machines/" + c).status, 404u);
   EXPECT_EQ(call(bhttp::verb::get, "/api/v1/machines").body["machines"].size(), 1u);
+}
+
+// --- agent reports with facts: inspection and enrollment ---------------------------------
+
+TEST_F(ApiRoutesTest, AutoPolicyReportMakesANamedLabelledReadyMachineWithFacts) {
+  use_lab_rules(inventory::EnrollmentPolicy::kAuto);
+  auto [status, body] =
+      call(bhttp::verb::post, "/api/v1/agent/report", imaging::to_json(report_with_facts()));
+  ASSERT_EQ(status, 200u) << body.dump();
+  EXPECT_EQ(body["machine"]["name"], "lab-e50001");
+  EXPECT_EQ(body["machine"]["state"], "ready");
+  EXPECT_EQ(body["machine"]["labels"]["rack"], "lab");
+  EXPECT_EQ(body["machine"]["hardware"]["cpu_threads"], 2);
+  EXPECT_EQ(body["machine"]["hardware"]["disk_bytes"], 2ull << 30);
+  EXPECT_EQ(body["machine"]["interfaces"].size(), 2u);
+
+  auto [show_status, shown] = call(bhttp::verb::get, "/api/v1/machines/52:54:00:e5:00:02");
+  ASSERT_EQ(show_status, 200u);
+  const json& facts = shown["machine"]["facts"];
+  EXPECT_EQ(facts["memory"]["total_bytes"], 470000000);
+  EXPECT_EQ(facts["memory"]["dimms"][0]["size_bytes"], 512ull << 20);
+  EXPECT_EQ(facts["disks"][0]["name"], "vda");
+  EXPECT_EQ(facts["nics"][1]["mac"], "52:54:00:e5:00:02");
+  EXPECT_EQ(facts["dmi"]["vendor"], "QEMU");
+  EXPECT_EQ(shown["machine"]["uuid"], "5a1e0001-0000-4000-8000-0000000000e1");
+}
+
+TEST_F(ApiRoutesTest, ApprovePolicyWaitsForTheOperator) {
+  use_lab_rules(inventory::EnrollmentPolicy::kApprove);
+  auto [status, body] =
+      call(bhttp::verb::post, "/api/v1/agent/report", imaging::to_json(report_with_facts()));
+  ASSERT_EQ(status, 200u);
+  EXPECT_EQ(body["machine"]["state"], "inspecting");
+  EXPECT_EQ(body["machine"]["awaiting_approval"], true);
+  auto [approved, answer] = call(bhttp::verb::post, "/api/v1/machines/lab-e50001/approve");
+  ASSERT_EQ(approved, 200u);
+  EXPECT_EQ(answer["machine"]["state"], "ready");
+  EXPECT_EQ(call(bhttp::verb::post, "/api/v1/machines/lab-e50001/approve").status, 409u);
+}
+
+TEST_F(ApiRoutesTest, ABootedReportWithoutFactsOnlyStartsInspection) {
+  use_lab_rules(inventory::EnrollmentPolicy::kAuto);
+  imaging::AgentReport r = report_with_facts();
+  r.facts.reset();
+  auto [status, body] = call(bhttp::verb::post, "/api/v1/agent/report", imaging::to_json(r));
+  ASSERT_EQ(status, 200u);
+  EXPECT_EQ(body["machine"]["state"], "inspecting");
+  EXPECT_EQ(body["machine"]["name"], "m-525400e50001");
+  EXPECT_TRUE(body["machine"]["hardware"].is_null());
+  EXPECT_TRUE(
+      call(bhttp::verb::get, "/api/v1/machines/m-525400e50001").body["machine"]["facts"].is_null());
+}
+
+TEST_F(ApiRoutesTest, MalformedFactsAreRefusedAndChangeNothing) {
+  use_lab_rules(inventory::EnrollmentPolicy::kAuto);
+  json doc = json::parse(imaging::to_json(report_with_facts()));
+  doc["facts"]["disks"][0]["size_bytes"] = "big";
+  auto [status, body] = call(bhttp::verb::post, "/api/v1/agent/report", doc.dump());
+  EXPECT_EQ(status, 400u);
+  EXPECT_NE(body["error"].get<std::string>().find("facts.disks[0].size_bytes"), std::string::npos)
+      << body.dump();
+  std::string huge = imaging::to_json(report_with_facts());
+  huge.insert(huge.size() - 1, ",\"pad\":\"" + std::string(imaging::kMaxReportBytes, 'x') + "\"");
+  EXPECT_EQ(call(bhttp::verb::post, "/api/v1/agent/report", huge).status, 400u);
+  EXPECT_TRUE(machines_.list().empty());
 }
 
 }  // namespace

@@ -11,11 +11,6 @@ namespace {
 
 using config::ConfigNode;
 
-std::optional<Ipv4> fake_lookup(const std::string& name) {
-  if (name == "br0") return Ipv4::parse("198.18.0.1");
-  return std::nullopt;
-}
-
 constexpr const char* kGood = R"(
 interface: br0
 data_dir: /tmp/slipway-data
