@@ -256,27 +256,27 @@ void add_api_routes(http::Router& router, const ApiServices& services) {
     }
     inventory::Contact contact{report->mac, report->uuid, Firmware::kUnknown, Arch::kUnknown, "",
                                report->ip,  "agent"};
-    auto machine =
-        machines.record_agent_event(contact, std::string(imaging::to_string(report->event)));
+    const std::string event(imaging::to_string(report->event));
+    Result<inventory::Machine> machine = Error{""};
+    if (report->facts) {
+      // Already validated by parse_agent_report: this parse cannot fail.
+      json facts = json::parse(ctx.request.body())["facts"];
+      machine =
+          machines.record_agent_report(contact, event, inspection_of(*report, facts), enrollment);
+    } else {
+      machine = machines.record_agent_event(contact, event);
+    }
     if (!machine) {
       return http::Response(http::error_response(ctx.request, bhttp::status::service_unavailable,
                                                  machine.error().message));
     }
     reports_ok.inc();
-    log::get("api")->info("agent report machine={} mac={} event={} ip={} facts={}", machine->name,
-                          report->mac.to_string(), imaging::to_string(report->event),
-                          report->ip ? report->ip->to_string() : "-", report->facts ? "yes" : "no");
+    log::get("api")->info(
+        "agent report machine={} mac={} event={} ip={} facts={} state={} awaiting_approval={}",
+        machine->name, report->mac.to_string(), event, report->ip ? report->ip->to_string() : "-",
+        report->facts ? "yes" : "no", inventory::to_string(machine->state),
+        machine->awaiting_approval);
     json answer = inventory::to_json(*machine);
-    if (report->facts) {
-      // Already validated by parse_agent_report: this parse cannot fail.
-      json facts = json::parse(ctx.request.body())["facts"];
-      auto inspected = machines.record_inspection(
-          report->mac.to_string(), inspection_of(*report, facts), enrollment, "agent");
-      if (!inspected) return refused(ctx, inspected.refusal());
-      log::get("api")->info("inspected machine={} state={} awaiting_approval={}", inspected->name,
-                            inventory::to_string(inspected->state), inspected->awaiting_approval);
-      answer = inventory::to_json(*inspected);
-    }
     return ok(ctx, {{"machine", answer}});
   });
 

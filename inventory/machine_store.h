@@ -120,14 +120,15 @@ class MachineStore {
   // `approve`.
   virtual Outcome<Machine> finish_inspection(const std::string& key, EnrollmentPolicy policy,
                                              const std::string& actor) = 0;
-  // Stores an inspection of the machine `key` names (replacing earlier facts) and attaches the
-  // NICs it found that no machine has yet. A machine that is inspecting and not yet awaiting
-  // approval is then enrolled in the same transaction: the rules name it (only while it has its
-  // default name; a taken name gets "-2", "-3"...) and add the labels it lacks, and inspection
-  // finishes under the policy (finish_inspection). Machines in other states only get new facts.
-  virtual Outcome<Machine> record_inspection(const std::string& key, const Inspection& inspection,
-                                             const EnrollmentConfig& enrollment,
-                                             const std::string& actor) = 0;
+  // A report with hardware facts, in one transaction: what record_agent_event does, then the
+  // facts are stored (replacing earlier ones) and the NICs they list that no machine has yet are
+  // attached. A machine that is inspecting and not yet awaiting approval is then enrolled: the
+  // rules name it (only while it has its default name; a taken name gets "-2", "-3"...) and add
+  // the labels it lacks, and inspection finishes under the policy (finish_inspection). Machines
+  // in other states only get new facts.
+  virtual Result<Machine> record_agent_report(const Contact& contact, const std::string& event,
+                                              const Inspection& inspection,
+                                              const EnrollmentConfig& enrollment) = 0;
   // The facts object of the machine's last inspection, as the agent sent it.
   virtual std::optional<std::string> facts_json(int64_t machine_id) const = 0;
   // An inspecting machine awaiting approval becomes ready.

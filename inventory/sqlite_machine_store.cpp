@@ -217,22 +217,50 @@ Result<Machine> SqliteMachineStore::record_contact(const Contact& contact) {
   }
 }
 
+int64_t SqliteMachineStore::agent_event(const Contact& contact, const std::string& event,
+                                        int64_t now) {
+  int64_t id = upsert_contact(contact, now);
+  auto q = db_.prepare("UPDATE machines SET agent_reported_at = ?, agent_event = ? WHERE id = ?");
+  q.bind(1, now).bind(2, event).bind(3, id);
+  q.run();
+  add_event(id, "agent." + event, contact_detail(contact), now);
+  // A discovered machine whose runtime is up is being inspected (DESIGN.md, boot flow step 3).
+  auto m = load(id);
+  if (event == "booted" && m && m->state == MachineState::kDiscovered) {
+    set_state(*m, MachineState::kInspecting, "the runtime's agent booted", "agent", now);
+  }
+  return id;
+}
+
 Result<Machine> SqliteMachineStore::record_agent_event(const Contact& contact,
                                                        const std::string& event) {
   try {
     sqlite::Transaction tx(db_);
+    int64_t id = agent_event(contact, event, clock_.now());
+    tx.commit();
+    return committed(id);
+  } catch (const sqlite::Error& e) {
+    return Error{std::string("inventory: ") + e.what()};
+  }
+}
+
+Result<Machine> SqliteMachineStore::record_agent_report(const Contact& contact,
+                                                        const std::string& event,
+                                                        const Inspection& inspection,
+                                                        const EnrollmentConfig& enrollment) {
+  try {
+    sqlite::Transaction tx(db_);
     int64_t now = clock_.now();
-    int64_t id = upsert_contact(contact, now);
-    auto q = db_.prepare("UPDATE machines SET agent_reported_at = ?, agent_event = ? WHERE id = ?");
-    q.bind(1, now).bind(2, event).bind(3, id);
-    q.run();
-    add_event(id, "agent." + event, contact_detail(contact), now);
-    // A discovered machine whose runtime is up is being inspected (DESIGN.md, boot flow step 3).
+    int64_t id = agent_event(contact, event, now);
     auto m = load(id);
-    if (event == "booted" && m && m->state == MachineState::kDiscovered) {
-      set_state(*m, MachineState::kInspecting, "the runtime's agent booted", "agent", now);
+    if (!m) return Error{"inventory: the reporting machine vanished"};
+    store_facts(*m, inspection, now);
+    if (m->state == MachineState::kInspecting && !m->awaiting_approval) {
+      auto with_nics = load(id);
+      enroll(with_nics ? *with_nics : *m, inspection, enrollment, "agent", now);
     }
     tx.commit();
+    // A rename keeps the machine's MACs and UUID: remembering them again replaces the old name.
     return committed(id);
   } catch (const sqlite::Error& e) {
     return Error{std::string("inventory: ") + e.what()};
@@ -269,29 +297,45 @@ std::vector<Machine> SqliteMachineStore::load_where(const std::string& where,
     }
     out.push_back(std::move(m));
   }
-  auto lq = db_.prepare("SELECT key, value FROM labels WHERE machine_id = ? ORDER BY key");
-  for (auto& m : out) {
-    lq.bind(1, m.id);
-    while (lq.step()) m.labels[lq.text(0)] = lq.text(1);
-    lq.reset();
-  }
+  // Labels and interfaces: per machine for a few, else one pass over each table (a list of
+  // thousands of machines must not cost thousands of queries).
+  std::unordered_map<int64_t, Machine*> by_id;
+  for (auto& m : out) by_id[m.id] = &m;
+  const bool few = out.size() <= 4;
+  const std::string scope = few ? " WHERE machine_id = ?1" : "";
+  auto lq = db_.prepare("SELECT machine_id, key, value FROM labels" + scope +
+                        " ORDER BY machine_id, key");
   auto iq = db_.prepare(
-      "SELECT mac, firmware, arch, vendor_class, last_ip, first_seen, last_seen FROM interfaces"
-      " WHERE machine_id = ? ORDER BY first_seen, mac");
-  for (auto& m : out) {
-    iq.bind(1, m.id);
+      "SELECT machine_id, mac, firmware, arch, vendor_class, last_ip, first_seen, last_seen"
+      " FROM interfaces" +
+      scope + " ORDER BY machine_id, first_seen, mac");
+  auto read_rows = [&](std::optional<int64_t> id) {
+    if (id) lq.bind(1, *id);
+    while (lq.step()) {
+      auto it = by_id.find(lq.int64(0));
+      if (it != by_id.end()) it->second->labels[lq.text(1)] = lq.text(2);
+    }
+    lq.reset();
+    if (id) iq.bind(1, *id);
     while (iq.step()) {
+      auto it = by_id.find(iq.int64(0));
+      if (it == by_id.end()) continue;
       Interface i;
-      i.mac = MacAddress::parse(iq.text(0)).value_or(MacAddress{});
-      i.firmware = parse_firmware(iq.text(1)).value_or(Firmware::kUnknown);
-      i.arch = parse_arch(iq.text(2));
-      i.vendor_class = iq.text(3);
-      if (auto ip = iq.optional_text(4)) i.last_ip = Ipv4::parse(*ip);
-      i.first_seen = iq.int64(5);
-      i.last_seen = iq.int64(6);
-      m.interfaces.push_back(std::move(i));
+      i.mac = MacAddress::parse(iq.text(1)).value_or(MacAddress{});
+      i.firmware = parse_firmware(iq.text(2)).value_or(Firmware::kUnknown);
+      i.arch = parse_arch(iq.text(3));
+      i.vendor_class = iq.text(4);
+      if (auto ip = iq.optional_text(5)) i.last_ip = Ipv4::parse(*ip);
+      i.first_seen = iq.int64(6);
+      i.last_seen = iq.int64(7);
+      it->second->interfaces.push_back(std::move(i));
     }
     iq.reset();
+  };
+  if (few) {
+    for (const auto& m : out) read_rows(m.id);
+  } else {
+    read_rows(std::nullopt);
   }
   return out;
 }
@@ -319,10 +363,13 @@ std::vector<Machine> SqliteMachineStore::list() const { return load_where("ORDER
 
 std::vector<Event> SqliteMachineStore::events(std::optional<int64_t> machine_id,
                                               size_t limit) const {
-  auto q = db_.prepare(
-      "SELECT id, time, machine_id, kind, detail FROM events"
-      " WHERE ?1 IS NULL OR machine_id = ?1 ORDER BY id DESC LIMIT ?2");
-  q.bind(1, machine_id).bind(2, static_cast<int64_t>(limit));
+  // Two statements: "?1 IS NULL OR machine_id = ?1" would not use the index on machine_id.
+  auto q = db_.prepare(machine_id ? "SELECT id, time, machine_id, kind, detail FROM events"
+                                    " WHERE machine_id = ?1 ORDER BY id DESC LIMIT ?2"
+                                  : "SELECT id, time, machine_id, kind, detail FROM events"
+                                    " ORDER BY id DESC LIMIT ?2");
+  if (machine_id) q.bind(1, *machine_id);
+  q.bind(2, static_cast<int64_t>(limit));
   std::vector<Event> out;
   while (q.step()) {
     out.push_back({q.int64(0), q.int64(1), q.optional_int64(2), q.text(3), q.text(4)});
@@ -549,20 +596,6 @@ void SqliteMachineStore::enroll(const Machine& m, const Inspection& in,
   detail["labels"] = added;
   add_event(m.id, "machine.enrolled", detail.dump(), now);
   finish(m, enrollment.policy, actor, now);
-}
-
-Outcome<Machine> SqliteMachineStore::record_inspection(const std::string& key,
-                                                       const Inspection& inspection,
-                                                       const EnrollmentConfig& enrollment,
-                                                       const std::string& actor) {
-  return change(key, [&](const Machine& m, int64_t now) -> std::optional<Refusal> {
-    store_facts(m, inspection, now);
-    if (m.state == MachineState::kInspecting && !m.awaiting_approval) {
-      auto with_nics = load(m.id);
-      enroll(with_nics ? *with_nics : m, inspection, enrollment, actor, now);
-    }
-    return std::nullopt;
-  });
 }
 
 std::optional<std::string> SqliteMachineStore::facts_json(int64_t machine_id) const {

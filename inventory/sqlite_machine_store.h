@@ -35,9 +35,9 @@ class SqliteMachineStore : public MachineStore {
                               const std::string& actor) override;
   Outcome<Machine> finish_inspection(const std::string& key, EnrollmentPolicy policy,
                                      const std::string& actor) override;
-  Outcome<Machine> record_inspection(const std::string& key, const Inspection& inspection,
-                                     const EnrollmentConfig& enrollment,
-                                     const std::string& actor) override;
+  Result<Machine> record_agent_report(const Contact& contact, const std::string& event,
+                                      const Inspection& inspection,
+                                      const EnrollmentConfig& enrollment) override;
   std::optional<std::string> facts_json(int64_t machine_id) const override;
   Outcome<Machine> approve(const std::string& key, const std::string& actor) override;
   Outcome<Machine> rename(const std::string& key, const std::string& new_name,
@@ -57,7 +57,7 @@ class SqliteMachineStore : public MachineStore {
   template <typename Op>
   Outcome<Machine> change(const std::string& key, Op op);
   void reload_names();
-  // Inside record_inspection's transaction.
+  // Inside record_agent_report's transaction.
   void store_facts(const Machine& m, const Inspection& inspection, int64_t now);
   void enroll(const Machine& m, const Inspection& inspection, const EnrollmentConfig& enrollment,
               const std::string& actor, int64_t now);
@@ -67,6 +67,8 @@ class SqliteMachineStore : public MachineStore {
   void finish(const Machine& m, EnrollmentPolicy policy, const std::string& actor, int64_t now);
 
   int64_t upsert_contact(const Contact& contact, int64_t now);
+  // record_agent_event's work inside a transaction; returns the machine's id.
+  int64_t agent_event(const Contact& contact, const std::string& event, int64_t now);
   int64_t create_machine(const Contact& contact, int64_t now);
   void add_event(std::optional<int64_t> machine_id, const std::string& kind,
                  const std::string& detail, int64_t now);

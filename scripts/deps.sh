@@ -21,7 +21,7 @@ test_pkgs=(
 
 # Peers and load tools of tests/bench (tftpd-hpa's and atftpd's servers are unpacked from their
 # .debs by the benchmark itself; libwrap0 is what they link against).
-bench_pkgs=(atftp dnsmasq-base libwrap0)
+bench_pkgs=(atftp dnsmasq-base libwrap0 wrk)
 
 case "${1:-all}" in
   build) wanted=("${build_pkgs[@]}") ;;

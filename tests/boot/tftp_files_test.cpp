@@ -195,9 +195,10 @@ class FailingMachineStore : public inventory::MachineStore {
                         const std::string&) override {
     return locked();
   }
-  Out record_inspection(const std::string&, const inventory::Inspection&,
-                        const inventory::EnrollmentConfig&, const std::string&) override {
-    return locked();
+  Result<inventory::Machine> record_agent_report(const inventory::Contact&, const std::string&,
+                                                 const inventory::Inspection&,
+                                                 const inventory::EnrollmentConfig&) override {
+    return Error{"database is locked"};
   }
   std::optional<std::string> facts_json(int64_t) const override { return {}; }
   Status record_event(std::optional<int64_t>, const std::string&, const std::string&) override {

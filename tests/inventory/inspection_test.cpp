@@ -1,4 +1,4 @@
-// SqliteMachineStore::record_inspection: facts kept, NICs attached, rules and policy applied.
+// SqliteMachineStore::record_agent_report: facts kept, NICs attached, rules and policy applied.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -56,6 +56,16 @@ class InspectionTest : public ::testing::Test {
     return *m;
   }
 
+  // A report with facts from the machine booted from `in.boot_mac`.
+  Result<Machine> report(const Inspection& in, const EnrollmentConfig& enrollment,
+                         const char* uuid = kUuid) {
+    Contact c;
+    c.mac = in.boot_mac;
+    c.uuid = Uuid::parse(uuid);
+    c.source = "agent";
+    return store_.record_agent_report(c, "booted", in, enrollment);
+  }
+
   std::vector<std::string> kinds(int64_t id) {
     std::vector<std::string> out;
     for (const auto& e : store_.events(id, 100)) out.push_back(e.kind);
@@ -71,9 +81,8 @@ class InspectionTest : public ::testing::Test {
 TEST_F(InspectionTest, AutoPolicyNamesLabelsStoresFactsAndMakesReady) {
   Machine m = booted();
   clock_.advance(5);
-  auto r = store_.record_inspection(kBootMac, qemu_inspection(), lab_rules(EnrollmentPolicy::kAuto),
-                                    "agent");
-  ASSERT_TRUE(r) << r.refusal().message;
+  auto r = report(qemu_inspection(), lab_rules(EnrollmentPolicy::kAuto));
+  ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->name, "lab-e50001");
   EXPECT_EQ(r->state, MachineState::kReady);
   EXPECT_FALSE(r->awaiting_approval);
@@ -105,8 +114,7 @@ TEST_F(InspectionTest, AutoPolicyNamesLabelsStoresFactsAndMakesReady) {
 
 TEST_F(InspectionTest, ApprovePolicyWaitsThenApproveMakesReady) {
   booted();
-  auto r = store_.record_inspection(kBootMac, qemu_inspection(),
-                                    lab_rules(EnrollmentPolicy::kApprove), "agent");
+  auto r = report(qemu_inspection(), lab_rules(EnrollmentPolicy::kApprove));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->state, MachineState::kInspecting);
   EXPECT_TRUE(r->awaiting_approval);
@@ -114,8 +122,7 @@ TEST_F(InspectionTest, ApprovePolicyWaitsThenApproveMakesReady) {
   // A second report while waiting updates facts, changes nothing else.
   Inspection again = qemu_inspection();
   again.summary.cpu_threads = 4;
-  auto second =
-      store_.record_inspection(kBootMac, again, lab_rules(EnrollmentPolicy::kAuto), "agent");
+  auto second = report(again, lab_rules(EnrollmentPolicy::kAuto));
   ASSERT_TRUE(second);
   EXPECT_EQ(second->state, MachineState::kInspecting);
   EXPECT_TRUE(second->awaiting_approval);
@@ -127,8 +134,7 @@ TEST_F(InspectionTest, ApprovePolicyWaitsThenApproveMakesReady) {
 
 TEST_F(InspectionTest, ATakenNameGetsASuffixAndOperatorNamesAreKept) {
   booted();
-  ASSERT_TRUE(store_.record_inspection(kBootMac, qemu_inspection(),
-                                       lab_rules(EnrollmentPolicy::kAuto), "agent"));
+  ASSERT_TRUE(report(qemu_inspection(), lab_rules(EnrollmentPolicy::kAuto)));
   // Another machine whose rule name is the same.
   Machine other = booted("52:54:00:ff:00:01", "5a1e0001-0000-4000-8000-0000000000c2");
   Inspection in = qemu_inspection();
@@ -137,7 +143,7 @@ TEST_F(InspectionTest, ATakenNameGetsASuffixAndOperatorNamesAreKept) {
   EnrollmentConfig fixed = lab_rules(EnrollmentPolicy::kAuto);
   fixed.rules[0].mac_prefix.clear();
   fixed.rules[0].name_template = "lab-e50001";
-  auto r = store_.record_inspection(other.name, in, fixed, "agent");
+  auto r = report(in, fixed, "5a1e0001-0000-4000-8000-0000000000c2");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->name, "lab-e50001-2");
 
@@ -147,7 +153,8 @@ TEST_F(InspectionTest, ATakenNameGetsASuffixAndOperatorNamesAreKept) {
   Inspection in3 = qemu_inspection();
   in3.boot_mac = mac("52:54:00:e5:00:03");
   in3.nic_macs = {in3.boot_mac};
-  auto kept = store_.record_inspection("db1", in3, lab_rules(EnrollmentPolicy::kAuto), "agent");
+  auto kept =
+      report(in3, lab_rules(EnrollmentPolicy::kAuto), "5a1e0001-0000-4000-8000-0000000000c3");
   ASSERT_TRUE(kept);
   EXPECT_EQ(kept->name, "db1");
   EXPECT_EQ(kept->state, MachineState::kReady);
@@ -156,8 +163,7 @@ TEST_F(InspectionTest, ATakenNameGetsASuffixAndOperatorNamesAreKept) {
 TEST_F(InspectionTest, OperatorLabelsWinOverRuleLabels) {
   Machine m = booted();
   ASSERT_TRUE(store_.label(m.name, {{"rack", "r7"}}, {}, "operator"));
-  auto r = store_.record_inspection(kBootMac, qemu_inspection(), lab_rules(EnrollmentPolicy::kAuto),
-                                    "agent");
+  auto r = report(qemu_inspection(), lab_rules(EnrollmentPolicy::kAuto));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->labels.at("rack"), "r7");
   EXPECT_EQ(r->labels.at("kind"), "vm");
@@ -165,12 +171,11 @@ TEST_F(InspectionTest, OperatorLabelsWinOverRuleLabels) {
 
 TEST_F(InspectionTest, AReadyMachineOnlyGetsNewFacts) {
   booted();
-  ASSERT_TRUE(store_.record_inspection(kBootMac, qemu_inspection(),
-                                       lab_rules(EnrollmentPolicy::kAuto), "agent"));
+  ASSERT_TRUE(report(qemu_inspection(), lab_rules(EnrollmentPolicy::kAuto)));
   ASSERT_TRUE(store_.rename("lab-e50001", "web1", "operator"));
   Inspection bigger = qemu_inspection();
   bigger.summary.memory_bytes = 1ull << 30;
-  auto r = store_.record_inspection("web1", bigger, lab_rules(EnrollmentPolicy::kApprove), "agent");
+  auto r = report(bigger, lab_rules(EnrollmentPolicy::kApprove));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->state, MachineState::kReady);
   EXPECT_FALSE(r->awaiting_approval);
@@ -185,25 +190,28 @@ TEST_F(InspectionTest, ANicOfAnotherMachineStaysThere) {
   auto owner = store_.record_contact(c);
   ASSERT_TRUE(owner);
   booted();
-  auto r = store_.record_inspection(kBootMac, qemu_inspection(), lab_rules(EnrollmentPolicy::kAuto),
-                                    "agent");
+  auto r = report(qemu_inspection(), lab_rules(EnrollmentPolicy::kAuto));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->interfaces.size(), 1u);
   EXPECT_EQ(store_.find(kSecondMac)->id, owner->id);
 }
 
-TEST_F(InspectionTest, UnknownMachineIsRefusedAndNothingIsStored) {
-  auto r = store_.record_inspection("52:54:00:99:99:99", qemu_inspection(),
-                                    lab_rules(EnrollmentPolicy::kAuto), "agent");
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.refusal().kind, Refusal::Kind::kNotFound);
-  EXPECT_TRUE(store_.list().empty());
+TEST_F(InspectionTest, AReportFromAnUnknownMachineCreatesAndEnrollsItInOneStep) {
+  auto r = report(qemu_inspection(), lab_rules(EnrollmentPolicy::kAuto));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->name, "lab-e50001");
+  EXPECT_EQ(r->state, MachineState::kReady);
+  EXPECT_EQ(r->uuid->to_string(), kUuid);
+  EXPECT_EQ(store_.list().size(), 1u);
+  auto k = kinds(r->id);
+  EXPECT_EQ(std::count(k.begin(), k.end(), "machine.state"), 2);  // -> inspecting -> ready
+  EXPECT_EQ(std::count(k.begin(), k.end(), "machine.discovered"), 1);
+  EXPECT_EQ(store_.name_for(mac(kBootMac), std::nullopt), "lab-e50001");
 }
 
 TEST_F(InspectionTest, FactsSurviveReopenAndFollowAMerge) {
   Machine old_board = booted();
-  ASSERT_TRUE(store_.record_inspection(kBootMac, qemu_inspection(),
-                                       lab_rules(EnrollmentPolicy::kAuto), "agent"));
+  ASSERT_TRUE(report(qemu_inspection(), lab_rules(EnrollmentPolicy::kAuto)));
   // A motherboard swap: new UUID, new record, new facts.
   Machine new_board = booted("52:54:00:aa:00:01", "5a1e0001-0000-4000-8000-0000000000d1");
   Inspection in = qemu_inspection();
@@ -211,7 +219,7 @@ TEST_F(InspectionTest, FactsSurviveReopenAndFollowAMerge) {
   in.nic_macs = {in.boot_mac};
   in.summary.cpu_threads = 8;
   in.facts_json = R"({"cpu":{"threads":8}})";
-  ASSERT_TRUE(store_.record_inspection(new_board.name, in, EnrollmentConfig{}, "agent"));
+  ASSERT_TRUE(report(in, EnrollmentConfig{}, "5a1e0001-0000-4000-8000-0000000000d1"));
   auto merged = store_.merge(new_board.name, "lab-e50001", "operator");
   ASSERT_TRUE(merged) << merged.refusal().message;
   EXPECT_EQ(merged->facts->cpu_threads, 8u);

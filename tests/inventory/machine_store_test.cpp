@@ -509,3 +509,32 @@ TEST_F(MachineStoreTest, StatesLabelsAndApprovalSurviveReopening) {
 
 }  // namespace
 }  // namespace slipway::inventory
+
+namespace slipway::inventory {
+namespace {
+
+// Lists of more than a few machines read labels and interfaces in one pass per table: each must
+// still land on its own machine.
+TEST_F(MachineStoreTest, ALongListKeepsEveryMachinesOwnInterfacesAndLabels) {
+  for (int n = 1; n <= 7; ++n) {
+    std::string uuid = "5a1e0001-0000-4000-8000-00000000010" + std::to_string(n);
+    std::string mac = "52:54:00:00:01:0" + std::to_string(n);
+    std::string mac2 = "52:54:00:00:02:0" + std::to_string(n);
+    auto m = store_.record_contact(contact(mac.c_str(), uuid.c_str()));
+    ASSERT_TRUE(m);
+    ASSERT_TRUE(store_.record_contact(contact(mac2.c_str(), uuid.c_str())));
+    ASSERT_TRUE(store_.label(m->name, {{"n", std::to_string(n)}}, {}, "test"));
+  }
+  auto all = store_.list();
+  ASSERT_EQ(all.size(), 7u);
+  for (const auto& m : all) {
+    ASSERT_EQ(m.interfaces.size(), 2u) << m.name;
+    std::string n = m.labels.at("n");
+    EXPECT_EQ(m.interfaces[0].mac.to_string(), "52:54:00:00:01:0" + n);
+    EXPECT_EQ(m.interfaces[1].mac.to_string(), "52:54:00:00:02:0" + n);
+    EXPECT_EQ(m.labels.size(), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace slipway::inventory
