@@ -34,6 +34,23 @@ Status check_interface(const std::string& interface) {
 
 }  // namespace
 
+Status check_link(const std::string& interface) {
+  if (auto exists = check_interface(interface); !exists) return exists;
+  UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return Error{"wol: socket: " + errno_text(errno)};
+  ifreq request{};
+  std::copy(interface.begin(), interface.end(), request.ifr_name);
+  if (::ioctl(fd.get(), SIOCGIFFLAGS, &request) != 0) {
+    return Error{"wol: cannot read the state of " + interface + ": " + errno_text(errno)};
+  }
+  if (!(request.ifr_flags & IFF_UP)) return Error{"wol: interface " + interface + " is down"};
+  // Frames sent without carrier are dropped by the kernel, yet the send succeeds.
+  if (!(request.ifr_flags & IFF_RUNNING)) {
+    return Error{"wol: interface " + interface + " has no link (no carrier): nothing would arrive"};
+  }
+  return {};
+}
+
 Result<MacAddress> interface_mac(const std::string& interface) {
   if (auto exists = check_interface(interface); !exists) return exists.error();
   UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -102,6 +119,9 @@ Result<std::unique_ptr<RawMagicSender>> RawMagicSender::open(const std::string& 
 }
 
 Status RawMagicSender::send(const MagicPacket& packet) {
+  if (auto link = check_link(interface_); !link) return link;
+  // A bridge's MAC follows its ports: read it again, keep the last one if that fails.
+  if (auto mac = interface_mac(interface_)) source_ = *mac;
   auto frame = build_wake_frame(source_, packet);
   if (!frame) return frame.error();
   int sent = pcap_inject(handle_.get(), frame->data(), frame->size());

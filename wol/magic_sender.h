@@ -50,7 +50,8 @@ class UdpMagicSender final : public MagicPacketSender {
 class RawMagicSender final : public MagicPacketSender {
  public:
   // Opens `interface` for injection and reads its MAC. Fails when it does not exist, is not
-  // Ethernet, or the process lacks CAP_NET_RAW.
+  // Ethernet, or the process lacks CAP_NET_RAW. send() fails when the interface is down or has
+  // no link, and takes the interface's current MAC as the frame's source.
   static Result<std::unique_ptr<RawMagicSender>> open(const std::string& interface);
   std::string describe() const override { return "raw " + interface_; }
   Status send(const MagicPacket& packet) override;
@@ -63,6 +64,9 @@ class RawMagicSender final : public MagicPacketSender {
   std::string interface_;
   MacAddress source_;
 };
+
+// Fails unless the interface is up and has a link (carrier); the message says which.
+Status check_link(const std::string& interface);
 
 // The hardware address of an Ethernet interface (no privileges needed).
 Result<MacAddress> interface_mac(const std::string& interface);

@@ -71,3 +71,12 @@ if in_ns "$snd" "$SEND" --mode raw --interface nosuch0 "$mac_a" 2>"$WORK/err.txt
 fi
 grep -q 'no such interface "nosuch0"' "$WORK/err.txt" || fail "unclear error: $(cat "$WORK/err.txt")"
 pass "a missing interface is reported by name"
+
+# Clear errors: a link without carrier (its veth peer is down) is refused, not silently dropped.
+ip -n "$snd" link add nc0 type veth peer name nc1
+ip -n "$snd" link set nc0 up
+if in_ns "$snd" "$SEND" --mode raw --interface nc0 "$mac_a" 2>"$WORK/err.txt"; then
+  fail "wol_send reported success on a link without carrier"
+fi
+grep -q 'interface nc0 has no link' "$WORK/err.txt" || fail "unclear error: $(cat "$WORK/err.txt")"
+pass "a link without carrier is reported, not silently dropped"

@@ -35,3 +35,16 @@ TEST(RawMagicSender, RefusesAMissingInterface) {
 
 }  // namespace
 }  // namespace slipway::wol
+
+namespace slipway::wol {
+namespace {
+
+TEST(CheckLink, LoopbackIsUpAndAMissingInterfaceIsNamed) {
+  EXPECT_TRUE(check_link("lo"));
+  auto missing = check_link("nosuch0");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, "wol: no such interface \"nosuch0\"");
+}
+
+}  // namespace
+}  // namespace slipway::wol
