@@ -26,7 +26,7 @@ std::string change_text(const json& m) {
     std::snprintf(seconds, sizeof seconds, "%.1f", m["booted_after_s"].get<double>());
     return "booted: asked DHCP for an address " + std::string(seconds) + " s after the wake";
   }
-  if (status == "timed_out") return "timed out: no DHCP request after the wake";
+  if (status == "timed_out") return "timed out: " + m.value("detail", "");
   if (status == "failed") return "failed: " + m.value("detail", "");
   if (status == "sent") return "wake sent";
   return status;

@@ -181,6 +181,8 @@ void PowerService::on_timeout(uint64_t job_id, size_t index) {
   PowerTargetState& t = it->second.targets[index];
   if (t.status != PowerStatus::kSent) return;
   t.status = PowerStatus::kTimedOut;
+  t.detail = "no DHCP request from its MACs within " + std::to_string(it->second.timeout.count()) +
+             " s of the wake";
   log::get("power")->warn("power on timed out job={} machine={} mac={} timeout_s={}", job_id,
                           t.name.empty() ? "-" : t.name, t.mac.to_string(),
                           it->second.timeout.count());

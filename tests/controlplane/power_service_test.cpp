@@ -133,6 +133,8 @@ TEST_F(PowerServiceTest, SilenceTimesOut) {
   auto job = power_->power_on({a}, std::chrono::seconds(1), "test");
   ASSERT_TRUE(job);
   ASSERT_TRUE(run_until([&] { return status(job->id, 0) == PowerStatus::kTimedOut; }));
+  EXPECT_EQ(power_->job(job->id)->targets[0].detail,
+            "no DHCP request from its MACs within 1 s of the wake");
   // A late DHCP request does not turn a timeout into a boot.
   power_->heard(*MacAddress::parse("52:54:00:00:00:01"));
   EXPECT_EQ(status(job->id, 0), PowerStatus::kTimedOut);
