@@ -49,7 +49,7 @@ elapsed=$((SECONDS - start))
 
 machines=$(in_ns "$ns" "$SLIPWAY_BIN" machines list --json)
 # One record per VM: DHCP (option 97), the script URL and the agent must agree on identity. The
-# agent's report moved each from discovered to inspecting (the lifecycle table).
+# agent's report with facts moved each through inspecting to ready (default policy auto).
 [[ $(echo "$machines" | jq '.machines | length') == "${#vms[@]}" ]] ||
   fail "expected ${#vms[@]} machine records, have: $machines"
 for vm in "${vms[@]}"; do
@@ -57,7 +57,7 @@ for vm in "${vms[@]}"; do
   mac=${!mac_var}
   echo "$machines" | jq -e --arg mac "$mac" --arg uuid "${uuid_of[$vm]}" --arg fw "${firmware_of[$vm]}" '
     [.machines[] | select(.uuid == $uuid)] | length == 1 and
-    (.[0] | .state == "inspecting" and .firmware == $fw and .agent_event == "booted"
+    (.[0] | .state == "ready" and .firmware == $fw and .agent_event == "booted"
             and (.interfaces | map(.mac) | index($mac)) != null)' >/dev/null ||
     fail "$vm ($mac, ${uuid_of[$vm]}) not as expected in: $machines"
   loader=undionly.kpxe

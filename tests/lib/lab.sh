@@ -64,19 +64,63 @@ lab_probe_accel() {
   log "acceleration: $LAB_ACCEL"
 }
 
-# lab_vm NS NAME FIRMWARE(bios|uefi) MAC UUID: starts a VM that network-boots from the bridge.
-# Its serial console goes to $WORK/vm-NAME.log; sets LAB_VM_PID.
+# lab_bmc NS LOGFILE --machine MAC=COMMAND...: the test BMC (tests/lab/virtual_bmc in
+# $BUILD_DIR) on its own port of the lab bridge, as a real BMC or NIC sits on a switch port: a veth
+# pair in NS, bmc0 (where it captures, no address) and bmc0-br (on br0). The port also gives br0 a
+# carrier while no VM runs; without one the kernel drops what is sent on the bridge, magic packets
+# included. Its COMMANDs run in NS. Returns once it listens; SPAWNED_PID is its PID (tracked).
+lab_bmc() {
+  local ns=$1 logfile=$2
+  shift 2
+  local bmc=$BUILD_DIR/tests/lab/virtual_bmc
+  [[ -x "$bmc" ]] || fail "no virtual_bmc at $bmc (build first)"
+  ip -n "$ns" link add bmc0 type veth peer name bmc0-br
+  in_ns "$ns" sysctl -qw net.ipv6.conf.bmc0.disable_ipv6=1 net.ipv6.conf.bmc0-br.disable_ipv6=1
+  ip -n "$ns" link set bmc0-br master br0 up
+  ip -n "$ns" link set bmc0 up
+  spawn_in_ns "$ns" "$logfile" "$bmc" --interface bmc0 "$@"
+  wait_until 10 "the virtual BMC to listen" grep -q "^listening interface=bmc0" "$logfile"
+}
+
+# lab_vm NS NAME FIRMWARE(bios|uefi) MAC UUID [OPTION...]: a VM that network-boots from the
+# bridge, on tap(s) in NS. Its serial console goes to $WORK/vm-NAME.log. Options:
+#   --memory MIB       RAM (default 512)
+#   --cpus N           -smp N (default 1)
+#   --disk SIZE        a blank raw disk of SIZE (qemu-img syntax: 1G, 1536M) in $WORK/disk-NAME.img
+#   --disk-bus BUS     virtio (virtio-blk, default) or ahci (a SATA disk on an AHCI controller)
+#   --nic2 MAC         a second NIC on the bridge, which never boots (no option ROM, no boot index)
+#   --command-only     do not start it: set LAB_VM_COMMAND to a /bin/sh command that starts it (in
+#                      the foreground, exec'd: the caller of the command is QEMU's parent; QEMU
+#                      gets SIGTERM when that parent ends) and writes QEMU's PID to LAB_VM_PIDFILE.
+#                      Run it inside NS (for example from a virtual BMC started there); the caller
+#                      tracks the PID (track_pid) once the file appears.
+# Without --command-only it starts the VM now and sets LAB_VM_PID (tracked).
 lab_vm() {
   local ns=$1 name=$2 firmware=$3 mac=$4 uuid=$5
+  shift 5
+  local memory=512 cpus=1 disk="" disk_bus=virtio mac2="" command_only=0
+  while (($# > 0)); do
+    case "$1" in
+      --memory) memory=${2:?}; shift 2 ;;
+      --cpus) cpus=${2:?}; shift 2 ;;
+      --disk) disk=${2:?}; shift 2 ;;
+      --disk-bus) disk_bus=${2:?}; shift 2 ;;
+      --nic2) mac2=${2:?}; shift 2 ;;
+      --command-only) command_only=1; shift ;;
+      *) fail "lab_vm: unknown option $1" ;;
+    esac
+  done
   local tap="tap-$name"
   ip -n "$ns" tuntap add dev "$tap" mode tap
   ip -n "$ns" link set "$tap" master br0 up
   local accel=${LAB_ACCEL:?call lab_probe_accel first}
-  local args=(-accel "$accel" -m 512 -nographic -no-reboot -uuid "$uuid"
+  local args=(-accel "$accel" -m "$memory" -smp "$cpus" -nographic -no-reboot -uuid "$uuid"
     -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no")
+  local nic=e1000
   if [[ "$firmware" == bios ]]; then
     args+=(-machine pc -device "e1000,netdev=n0,mac=$mac" -boot n)
   else
+    nic=virtio-net-pci
     cp /usr/share/OVMF/OVMF_VARS_4M.fd "$WORK/vars-$name.fd"
     # OVMF's own PXE (not QEMU's iPXE ROM): an empty option ROM and virtio-net, boot first.
     args+=(-machine q35
@@ -84,8 +128,38 @@ lab_vm() {
       -drive "if=pflash,format=raw,file=$WORK/vars-$name.fd"
       -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,bootindex=1")
   fi
+  if [[ -n "$mac2" ]]; then
+    local tap2="tap-${name}b"
+    ip -n "$ns" tuntap add dev "$tap2" mode tap
+    ip -n "$ns" link set "$tap2" master br0 up
+    # No option ROM: SeaBIOS cannot boot it, and it has no bootindex for OVMF.
+    args+=(-netdev "tap,id=n1,ifname=$tap2,script=no,downscript=no"
+      -device "$nic,netdev=n1,mac=$mac2,romfile=")
+  fi
+  if [[ -n "$disk" ]]; then
+    qemu-img create -q -f raw "$WORK/disk-$name.img" "$disk"
+    args+=(-drive "if=none,id=d0,format=raw,file=$WORK/disk-$name.img")
+    case "$disk_bus" in
+      virtio) args+=(-device "virtio-blk-pci,drive=d0") ;;
+      ahci) args+=(-device "ahci,id=sata" -device "ide-hd,drive=d0,bus=sata.0") ;;
+      *) fail "lab_vm: unknown disk bus $disk_bus" ;;
+    esac
+  fi
+  local what="vm $name: $firmware mac=$mac${mac2:+ mac2=$mac2} uuid=$uuid memory=${memory}M cpus=$cpus${disk:+ disk=$disk/$disk_bus} accel=$accel"
+  if ((command_only)); then
+    LAB_VM_PIDFILE=$WORK/vm-$name.pid
+    rm -f "$LAB_VM_PIDFILE"
+    local arg
+    LAB_VM_COMMAND="exec setpriv --pdeathsig TERM qemu-system-x86_64"
+    for arg in "${args[@]}" -pidfile "$LAB_VM_PIDFILE"; do
+      LAB_VM_COMMAND+=" $(printf '%q' "$arg")"
+    done
+    LAB_VM_COMMAND+=" </dev/null >$(printf '%q' "$WORK/vm-$name.log") 2>&1"
+    log "$what (not started)"
+    return
+  fi
   ip netns exec "$ns" qemu-system-x86_64 "${args[@]}" </dev/null >"$WORK/vm-$name.log" 2>&1 &
   LAB_VM_PID=$!
   track_pid "$LAB_VM_PID"
-  log "vm $name: $firmware mac=$mac uuid=$uuid accel=$accel pid=$LAB_VM_PID"
+  log "$what pid=$LAB_VM_PID"
 }
