@@ -32,17 +32,27 @@ Status check_interface(const std::string& interface) {
   return {};
 }
 
-}  // namespace
-
-Status check_link(const std::string& interface) {
-  if (auto exists = check_interface(interface); !exists) return exists;
+// An interface ioctl (SIOCGIFFLAGS, SIOCGIFHWADDR): the filled request, or why it failed.
+Result<ifreq> query_interface(const std::string& interface, unsigned long what,
+                              const char* reading) {
+  if (auto exists = check_interface(interface); !exists) return exists.error();
   UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return Error{"wol: socket: " + errno_text(errno)};
   ifreq request{};
   std::copy(interface.begin(), interface.end(), request.ifr_name);
-  if (::ioctl(fd.get(), SIOCGIFFLAGS, &request) != 0) {
-    return Error{"wol: cannot read the state of " + interface + ": " + errno_text(errno)};
+  if (::ioctl(fd.get(), what, &request) != 0) {
+    return Error{"wol: cannot read the " + std::string(reading) + " of " + interface + ": " +
+                 errno_text(errno)};
   }
+  return request;
+}
+
+}  // namespace
+
+Status check_link(const std::string& interface) {
+  auto flags = query_interface(interface, SIOCGIFFLAGS, "state");
+  if (!flags) return flags.error();
+  const ifreq& request = *flags;
   if (!(request.ifr_flags & IFF_UP)) return Error{"wol: interface " + interface + " is down"};
   // Frames sent without carrier are dropped by the kernel, yet the send succeeds.
   if (!(request.ifr_flags & IFF_RUNNING)) {
@@ -52,14 +62,9 @@ Status check_link(const std::string& interface) {
 }
 
 Result<MacAddress> interface_mac(const std::string& interface) {
-  if (auto exists = check_interface(interface); !exists) return exists.error();
-  UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return Error{"wol: socket: " + errno_text(errno)};
-  ifreq request{};
-  std::copy(interface.begin(), interface.end(), request.ifr_name);
-  if (::ioctl(fd.get(), SIOCGIFHWADDR, &request) != 0) {
-    return Error{"wol: cannot read the MAC of " + interface + ": " + errno_text(errno)};
-  }
+  auto hwaddr = query_interface(interface, SIOCGIFHWADDR, "MAC");
+  if (!hwaddr) return hwaddr.error();
+  const ifreq& request = *hwaddr;
   if (request.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
     return Error{"wol: " + interface + " is not an Ethernet interface"};
   }
