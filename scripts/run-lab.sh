@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on its embedded default: builds Slipway, starts a virtual lab -- the appliance in
-# a network namespace with SQLite in a data folder, and QEMU VMs on a bridge that network-boot
-# from it -- and shows the machines as they appear. The appliance keeps running for you to
+# a network namespace with SQLite in a data folder, and powered-off QEMU VMs on a bridge behind a
+# virtual BMC -- powers the VMs on with `slipway power on` (Wake-on-LAN), and shows the machines
+# as they network-boot, are inspected and enrolled. The appliance keeps running for you to
 # explore until Ctrl-C; then everything is cleaned up. Needs root (namespaces, taps).
 #
 # Usage: scripts/run-lab.sh [--vms N] [--keep-data]
@@ -49,24 +50,57 @@ ip -n "$ns" link set slw-lab up
 data=$WORK/data
 ((keep)) && data=$src/lab/data && mkdir -p "$data"
 lab_config "$WORK/slipway.yaml" "$data"
+cat >>"$WORK/slipway.yaml" <<YAML
+enrollment:
+  policy: auto                   # approve: machines wait for \`slipway machines approve NAME\`
+  rules:
+    - match: {vendor: "QEMU"}
+      name: "vm-{mac6}"
+      labels: {kind: vm}
+power:
+  wol: {mode: both, broadcast: 198.18.0.255}
+  rate_per_second: 2
+  confirm_timeout_s: 300
+YAML
 export SLIPWAY_URL=http://198.18.255.2:8080
 start_slipway "$ns" "$WORK/slipway.yaml" "$WORK/slipway.log"
 log "appliance up: DHCP/TFTP/HTTP on the lab bridge 198.18.0.1, API at $SLIPWAY_URL"
 
+# Powered-off VMs behind a virtual BMC, as servers behind their NICs' Wake-on-LAN: each one starts
+# when a magic packet for its MAC crosses the bridge. Sizes differ so that the inventory shows it.
+bmc_args=()
+macs=()
+pidfiles=()
 for ((i = 1; i <= vms; i++)); do
   firmware=bios
   ((i % 2 == 0)) && firmware=uefi
-  lab_vm "$ns" "vm$i" "$firmware" "$(printf '52:54:00:1a:b0:%02x' "$i")" \
-    "$(printf '5a1e1ab0-0000-4000-8000-%012x' "$i")"
+  mac=$(printf '52:54:00:1a:b0:%02x' "$i")
+  lab_vm "$ns" "vm$i" "$firmware" "$mac" "$(printf '5a1e1ab0-0000-4000-8000-%012x' "$i")" \
+    --memory $((384 + 128 * (i % 3))) --cpus $((1 + i % 2)) --disk "${i}G" --command-only
+  bmc_args+=(--machine "$mac=$LAB_VM_COMMAND")
+  macs+=("$mac")
+  pidfiles+=("$LAB_VM_PIDFILE")
 done
+if ((vms > 0)); then
+  lab_bmc "$ns" "$WORK/bmc.log" "${bmc_args[@]}"
+  log "waking ${#macs[@]} VM(s): slipway power on ${macs[*]}"
+  spawn_in_ns "$ns" "$WORK/power.log" "$SLIPWAY_BIN" power on "${macs[@]}"
+  # Each QEMU is the BMC's child: known to the cleanup as soon as it runs.
+  for f in "${pidfiles[@]}"; do
+    wait_until 60 "the BMC to start a VM ($f)" test -s "$f"
+    track_pid "$(cat "$f")"
+  done
+fi
 
 cat <<TEXT
 
   The lab is running. In another terminal:
     $BUILD_DIR/controlplane/slipway machines list --server $SLIPWAY_URL
     curl $SLIPWAY_URL/api/v1/machines      curl $SLIPWAY_URL/metrics
+    $BUILD_DIR/controlplane/slipway machines show vm-1ab001 --server $SLIPWAY_URL
     tail -f $WORK/slipway.log              (appliance)   $WORK/vm-*.log (VM consoles)
-  Under software emulation each VM takes about half a minute to boot and report.
+    cat $WORK/power.log                    (slipway power on: each wake confirmed by DHCP)
+  Under software emulation each VM takes about half a minute to boot and be inspected.
   Ctrl-C stops everything and cleans up.
 
 TEXT
