@@ -140,24 +140,72 @@ http::Response machine_post(inventory::MachineStore& machines, const http::Reque
   return no_such_path(ctx);
 }
 
-void add_machine_routes(http::Router& router, inventory::MachineStore& machines) {
+json facts_of(const inventory::MachineStore& machines, const inventory::Machine& m) {
+  if (auto facts = machines.facts_json(m.id)) {
+    json doc = json::parse(*facts, nullptr, false);
+    if (!doc.is_discarded()) return doc;
+  }
+  return nullptr;
+}
+
+json profile_json(const boot::Profile& p) {
+  json selectors = json::array();
+  for (const auto& s : p.selectors) {
+    json facts = json::object();
+    for (const auto& f : s.facts) facts[f.path] = f.text;
+    json macs = json::array();
+    for (const auto& mac : s.macs) macs.push_back(mac.to_string());
+    json uuids = json::array();
+    for (const auto& uuid : s.uuids) uuids.push_back(uuid.to_string());
+    selectors.push_back({{"priority", s.priority},
+                         {"labels", s.labels.empty() ? json::object() : json(s.labels)},
+                         {"facts", facts},
+                         {"macs", macs},
+                         {"uuids", uuids}});
+  }
+  json installs = p.image ? json({{"image", *p.image}})
+                          : json({{"installer",
+                                   {{"kernel", p.installer->kernel},
+                                    {"initrd", p.installer->initrd},
+                                    {"cmdline", p.installer->cmdline}}}});
+  return {{"name", p.name},
+          {"description", p.description},
+          {"installs", installs},
+          {"select", selectors}};
+}
+
+json choice_json(const boot::ProfileChoice& choice) {
+  json verdicts = json::array();
+  for (const auto& v : choice.verdicts) {
+    verdicts.push_back({{"profile", v.profile},
+                        {"selector", v.selector},
+                        {"priority", v.priority},
+                        {"matched", v.matched},
+                        {"reasons", v.reasons}});
+  }
+  return {{"profile", choice.profile ? json(*choice.profile) : json()},
+          {"summary", choice.summary},
+          {"selectors", verdicts}};
+}
+
+void add_machine_routes(http::Router& router, inventory::MachineStore& machines,
+                        const std::vector<boot::Profile>& profiles) {
   router.add_prefix(bhttp::verb::get, "/api/v1/machines/", [&](const http::RequestContext& ctx) {
     auto p = machine_path(ctx.rest);
-    if (!p || (!p->action.empty() && p->action != "events")) {
+    if (!p || (!p->action.empty() && p->action != "events" && p->action != "profile")) {
       return no_such_path(ctx);
     }
     auto m = machines.find(p->key);
     if (!m) return refused(ctx, inventory::unknown_machine(p->key));
+    if (p->action == "profile") {
+      return ok(ctx, choice_json(boot::explain_profile(profiles, *m, facts_of(machines, *m))));
+    }
     auto limit = event_limit(ctx.query);
     if (!limit) return bad_request(ctx, limit.error().message);
     json events = events_json(machines, m->id, *limit);
     if (p->action == "events") return ok(ctx, {{"events", events}});
     json machine = inventory::to_json(*m);
-    machine["facts"] = nullptr;
-    if (auto facts = machines.facts_json(m->id)) {
-      json doc = json::parse(*facts, nullptr, false);
-      if (!doc.is_discarded()) machine["facts"] = doc;
-    }
+    machine["facts"] = facts_of(machines, *m);
     return ok(ctx, {{"machine", machine}, {"events", events}});
   });
 
@@ -211,7 +259,14 @@ void add_api_routes(http::Router& router, const ApiServices& services) {
     return ok(ctx, {{"events", events_json(machines, machine_id, *limit)}});
   });
 
-  add_machine_routes(router, machines);
+  add_machine_routes(router, machines, services.profiles);
+
+  const std::vector<boot::Profile>& profiles = services.profiles;
+  router.add(bhttp::verb::get, "/api/v1/profiles", [&profiles](const http::RequestContext& ctx) {
+    json list = json::array();
+    for (const auto& p : profiles) list.push_back(profile_json(p));
+    return ok(ctx, {{"profiles", list}});
+  });
 
   router.add(bhttp::verb::get, "/api/v1/leases", [&](const http::RequestContext& ctx) {
     json list = json::array();

@@ -4,6 +4,10 @@
 //   GET  /api/v1/machines/KEY      {"machine": ..., "events": [...]} (KEY: name, MAC or UUID);
 //                                  the machine has "facts": the agent's last facts, or null
 //   GET  /api/v1/machines/KEY/events?limit=N     {"events": [...]}, newest first
+//   GET  /api/v1/machines/KEY/profile            {"profile": NAME|null, "summary", "selectors":
+//                                                [{"profile", "selector", "priority", "matched",
+//                                                "reasons": [...]}]}: which profile and why
+//   GET  /api/v1/profiles          {"profiles": [...]}: the configured profiles
 //   POST /api/v1/machines/KEY/approve            {} -> {"machine": ...}
 //   POST /api/v1/machines/KEY/rename             {"name": "web1"}
 //   POST /api/v1/machines/KEY/labels             {"set": {"rack": "r1"}, "remove": ["old"]}
@@ -21,6 +25,7 @@
 // Errors are JSON {"error": "..."} with a 4xx/5xx status: 404 for an unknown machine (its key in
 // the message), 409 for an illegal transition or a refused change, 400 for a bad request.
 
+#include "boot/profile.h"
 #include "common/http_server.h"
 #include "common/metrics.h"
 #include "controlplane/dhcp_service.h"
@@ -35,6 +40,7 @@ struct ApiServices {
   dhcp::LeaseStore& leases;
   Metrics& metrics;
   const inventory::EnrollmentConfig& enrollment;
+  const std::vector<boot::Profile>& profiles;
   const DhcpService* dhcp = nullptr;  // null when DHCP is off
 };
 

@@ -115,7 +115,8 @@ int serve(const AppConfig& c) {
   }
   http::Router router;
   boot::add_boot_routes(router, boot_service, assets, metrics);
-  add_api_routes(router, ApiServices{machines, leases, metrics, c.enrollment, dhcp.get()});
+  add_api_routes(router,
+                 ApiServices{machines, leases, metrics, c.enrollment, c.profiles, dhcp.get()});
   add_power_routes(router, power);
   tftp::ServerLimits tftp_limits;
   tftp_limits.negotiation = c.tftp.negotiation;

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "controlplane/profile_config.h"
+
 namespace slipway::controlplane {
 
 using config::ConfigNode;
@@ -77,7 +79,8 @@ AppConfig::Tftp parse_tftp_config(const ConfigNode& t) {
 
 AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& lookup) {
   root.allow_keys({"data_dir", "assets_dir", "log_level", "busy_poll_us", "interface", "interfaces",
-                   "server_address", "dhcp", "tftp", "http", "boot", "enrollment", "power"});
+                   "server_address", "dhcp", "tftp", "http", "boot", "enrollment", "power",
+                   "profiles"});
   AppConfig c;
   c.data_dir = root.string_or("data_dir", c.data_dir.string());
   c.assets_dir = root.string_or("assets_dir", (c.data_dir / "assets").string());
@@ -174,6 +177,7 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
   }
   if (auto e = root.find("enrollment")) c.enrollment = parse_enrollment_config(*e);
   if (auto p = root.find("power")) c.power = parse_power_config(*p);
+  if (auto p = root.find("profiles")) c.profiles = parse_profiles(*p);
   if (c.power.wol.mode != wol::WolMode::kUdp && c.power.wol.raw_interface.empty()) {
     if (c.interfaces.empty()) {
       root.child("power").child("wol").fail(

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "boot/boot_config.h"
+#include "boot/profile.h"
 #include "common/config_node.h"
 #include "common/ipv4.h"
 #include "controlplane/dhcp_config.h"
@@ -47,6 +48,7 @@ struct AppConfig {
   boot::BootConfig boot;
   inventory::EnrollmentConfig enrollment;
   PowerConfig power;
+  std::vector<boot::Profile> profiles;
 
   std::filesystem::path database() const { return data_dir / "slipway.db"; }
 };

@@ -7,6 +7,18 @@ namespace slipway::controlplane {
 
 using config::ConfigNode;
 
+std::map<std::string, std::string> parse_labels(const ConfigNode& node) {
+  if (!node.is_map()) node.fail("must be a map of label keys to values");
+  std::map<std::string, std::string> labels;
+  for (const auto& key : node.keys()) {
+    ConfigNode value = node.child(key);
+    std::string text = value.as_string();
+    if (auto why = inventory::invalid_label(key, text)) value.fail(*why);
+    labels[key] = text;
+  }
+  return labels;
+}
+
 namespace {
 
 inventory::EnrollmentRule parse_rule(const ConfigNode& node) {
@@ -27,15 +39,7 @@ inventory::EnrollmentRule parse_rule(const ConfigNode& node) {
     if (auto why = inventory::invalid_name_template(tmpl)) n->fail(*why);
     rule.name_template = tmpl;
   }
-  if (auto labels = node.find("labels")) {
-    if (!labels->is_map()) labels->fail("must be a map of label keys to values");
-    for (const auto& key : labels->keys()) {
-      ConfigNode value = labels->child(key);
-      std::string text = value.as_string();
-      if (auto why = inventory::invalid_label(key, text)) value.fail(*why);
-      rule.labels[key] = text;
-    }
-  }
+  if (auto labels = node.find("labels")) rule.labels = parse_labels(*labels);
   if (!rule.name_template && rule.labels.empty()) {
     node.fail("a rule needs a 'name' or 'labels' (otherwise it does nothing)");
   }

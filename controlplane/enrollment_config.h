@@ -20,6 +20,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "common/config_node.h"
@@ -36,6 +38,8 @@ struct PowerConfig {
 };
 
 inventory::EnrollmentConfig parse_enrollment_config(const config::ConfigNode& node);
+// A map of label keys to values, each checked by inventory::invalid_label().
+std::map<std::string, std::string> parse_labels(const config::ConfigNode& node);
 PowerConfig parse_power_config(const config::ConfigNode& node);
 
 }  // namespace slipway::controlplane

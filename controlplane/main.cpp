@@ -10,6 +10,7 @@
 #include "controlplane/app_config.h"
 #include "controlplane/cli_machines.h"
 #include "controlplane/cli_power.h"
+#include "controlplane/cli_profiles.h"
 
 namespace {
 
@@ -112,6 +113,16 @@ int main(int argc, char** argv) {
   power_on->add_flag("--no-wait", no_wait, "Queue the wakes and return");
   power_on->add_flag("--json", power_options.json, "Print the job's JSON");
 
+  auto* profiles = app.add_subcommand("profiles", "What machines install, and which gets what");
+  profiles->require_subcommand(1);
+  bool profiles_json = false;
+  profiles->add_flag("--json", profiles_json, "Print the API's JSON");
+  auto* profiles_list = profiles->add_subcommand("list", "The profiles and their selectors");
+  auto* profiles_explain = profiles->add_subcommand(
+      "explain", "Which profile a machine gets and why: every selector, condition by condition");
+  std::string explain_key;
+  profiles_explain->add_option("machine", explain_key, "Name, MAC or UUID")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve->parsed()) {
@@ -145,6 +156,10 @@ int main(int argc, char** argv) {
   }
   if (forget->parsed()) return controlplane::machines_forget(server_url, key, as_json);
   if (merge->parsed()) return controlplane::machines_merge(server_url, merge_from, key, as_json);
+  if (profiles_list->parsed()) return controlplane::profiles_list(server_url, profiles_json);
+  if (profiles_explain->parsed()) {
+    return controlplane::profiles_explain(server_url, explain_key, profiles_json);
+  }
   if (power_on->parsed()) {
     if (power_timeout > 0) power_options.timeout = std::chrono::seconds(power_timeout);
     power_options.wait = !no_wait;

@@ -50,7 +50,8 @@ imaging::AgentReport report_with_facts() {
 class ApiRoutesTest : public ::testing::Test {
  protected:
   ApiRoutesTest() : db_(dir_ / "api.db"), machines_(db_, clock_) {
-    add_api_routes(router_, ApiServices{machines_, leases_, metrics_, enrollment_, nullptr});
+    add_api_routes(router_,
+                   ApiServices{machines_, leases_, metrics_, enrollment_, profiles_, nullptr});
   }
 
   ApiAnswer call(bhttp::verb method, const std::string& target, const std::string& body = "") {
@@ -81,6 +82,7 @@ class ApiRoutesTest : public ::testing::Test {
   dhcp::MemoryLeaseStore leases_;
   Metrics metrics_;
   inventory::EnrollmentConfig enrollment_;
+  std::vector<boot::Profile> profiles_;
   http::Router router_;
 };
 
@@ -268,6 +270,53 @@ TEST_F(ApiRoutesTest, MalformedFactsAreRefusedAndChangeNothing) {
   huge.insert(huge.size() - 1, ",\"pad\":\"" + std::string(imaging::kMaxReportBytes, 'x') + "\"");
   EXPECT_EQ(call(bhttp::verb::post, "/api/v1/agent/report", huge).status, 400u);
   EXPECT_TRUE(machines_.list().empty());
+}
+
+}  // namespace
+}  // namespace slipway::controlplane
+
+namespace slipway::controlplane {
+namespace {
+
+TEST_F(ApiRoutesTest, ProfileExplainSaysWhichAndWhy) {
+  use_lab_rules(inventory::EnrollmentPolicy::kAuto);
+  ASSERT_EQ(
+      call(bhttp::verb::post, "/api/v1/agent/report", imaging::to_json(report_with_facts())).status,
+      200u);
+  boot::Profile big;
+  big.name = "big";
+  big.image = "debian-12";
+  boot::Selector needs_memory;
+  needs_memory.priority = 20;
+  needs_memory.facts = {*boot::parse_fact_condition("memory.total_bytes", ">= 8GiB")};
+  big.selectors = {needs_memory};
+  boot::Profile lab;
+  lab.name = "lab";
+  lab.installer = boot::InstallerBoot{"runtime/vmlinuz", "runtime/initrd.gz", ""};
+  boot::Selector rack;
+  rack.labels = {{"rack", "lab"}};
+  boot::Selector two_cpus;
+  two_cpus.facts = {*boot::parse_fact_condition("cpu.threads", ">= 2")};
+  two_cpus.priority = 5;
+  lab.selectors = {rack, two_cpus};
+  profiles_ = {big, lab};
+
+  auto r = call(bhttp::verb::get, "/api/v1/machines/lab-e50001/profile");
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body["profile"], "lab");
+  EXPECT_EQ(r.body["summary"],
+            "machine lab-e50001 gets profile lab (a selector at priority 5 matches)");
+  ASSERT_EQ(r.body["selectors"].size(), 3u);
+  EXPECT_EQ(r.body["selectors"][0]["matched"], false);
+  EXPECT_EQ(r.body["selectors"][0]["reasons"][0],
+            "fact memory.total_bytes >= 8GiB (machine: 470000000): no");
+  EXPECT_EQ(r.body["selectors"][2]["reasons"][0], "fact cpu.threads >= 2 (machine: 2): yes");
+
+  auto list = call(bhttp::verb::get, "/api/v1/profiles");
+  ASSERT_EQ(list.status, 200u);
+  EXPECT_EQ(list.body["profiles"][0]["installs"]["image"], "debian-12");
+  EXPECT_EQ(list.body["profiles"][1]["select"][1]["facts"]["cpu.threads"], ">= 2");
+  EXPECT_EQ(call(bhttp::verb::get, "/api/v1/machines/nosuch/profile").status, 404u);
 }
 
 }  // namespace

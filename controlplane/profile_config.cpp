@@ -1,0 +1,101 @@
+#include "controlplane/profile_config.h"
+
+#include <array>
+#include <set>
+
+#include "controlplane/enrollment_config.h"
+#include "inventory/machine.h"
+
+namespace slipway::controlplane {
+
+using config::ConfigNode;
+
+namespace {
+
+// The top-level keys of the agent's facts (imaging/README.md): a path elsewhere is a typo that
+// would never match.
+constexpr std::array<std::string_view, 7> kFactRoots = {"firmware", "dmi",  "cpu", "memory",
+                                                        "disks",    "nics", "pci"};
+
+boot::Selector parse_selector(const ConfigNode& node) {
+  node.allow_keys({"priority", "labels", "facts", "macs", "uuids"});
+  boot::Selector s;
+  s.priority = static_cast<int>(node.int_or("priority", 0, -1000000, 1000000));
+  if (auto labels = node.find("labels")) s.labels = parse_labels(*labels);
+  if (auto facts = node.find("facts")) {
+    if (!facts->is_map()) facts->fail("must be a map of fact paths to conditions");
+    for (const auto& path : facts->keys()) {
+      ConfigNode value = facts->child(path);
+      std::string root = path.substr(0, path.find('.'));
+      if (std::find(kFactRoots.begin(), kFactRoots.end(), root) == kFactRoots.end()) {
+        value.fail("unknown fact '" + root +
+                   "' (facts are firmware, dmi, cpu, memory, disks, nics, pci)");
+      }
+      auto condition = boot::parse_fact_condition(path, value.as_string());
+      if (!condition) value.fail(condition.error().message);
+      s.facts.push_back(*condition);
+    }
+  }
+  if (auto macs = node.find("macs")) {
+    for (const auto& item : macs->as_list()) {
+      auto mac = MacAddress::parse(item.as_string());
+      if (!mac) item.fail("not a MAC address");
+      s.macs.push_back(*mac);
+    }
+  }
+  if (auto uuids = node.find("uuids")) {
+    for (const auto& item : uuids->as_list()) {
+      auto uuid = Uuid::parse(item.as_string());
+      if (!uuid) item.fail("not a UUID");
+      if (!uuid->is_identity()) item.fail("a placeholder UUID identifies no machine");
+      s.uuids.push_back(*uuid);
+    }
+  }
+  if (s.empty()) {
+    node.fail("a selector needs at least one condition (labels, facts, macs or uuids)");
+  }
+  return s;
+}
+
+boot::Profile parse_profile(const ConfigNode& node) {
+  node.allow_keys({"name", "description", "image", "installer", "select"});
+  boot::Profile p;
+  ConfigNode name = node.child("name");
+  p.name = name.as_string();
+  if (auto why = inventory::invalid_machine_name(p.name)) name.fail(*why);
+  p.description = node.string_or("description", "");
+  auto image = node.find("image");
+  auto installer = node.find("installer");
+  if (image && installer) node.fail("give 'image' or 'installer', not both");
+  if (!image && !installer) node.fail("missing 'image' or 'installer': what the profile installs");
+  if (image) {
+    p.image = image->as_string();
+    if (p.image->empty()) image->fail("must name an image");
+  } else {
+    installer->allow_keys({"kernel", "initrd", "cmdline"});
+    p.installer = boot::InstallerBoot{installer->child("kernel").as_string(),
+                                      installer->child("initrd").as_string(),
+                                      installer->string_or("cmdline", "")};
+  }
+  if (auto select = node.find("select")) {
+    for (const auto& item : select->as_list()) p.selectors.push_back(parse_selector(item));
+  }
+  return p;
+}
+
+}  // namespace
+
+std::vector<boot::Profile> parse_profiles(const ConfigNode& list) {
+  std::vector<boot::Profile> profiles;
+  std::set<std::string> names;
+  for (const auto& item : list.as_list()) {
+    boot::Profile p = parse_profile(item);
+    if (!names.insert(p.name).second) {
+      item.child("name").fail("profile '" + p.name + "' is defined twice");
+    }
+    profiles.push_back(std::move(p));
+  }
+  return profiles;
+}
+
+}  // namespace slipway::controlplane

@@ -1,0 +1,99 @@
+#include "controlplane/profile_config.h"
+
+#include <gtest/gtest.h>
+
+#include "controlplane/app_config.h"
+#include "tests/controlplane/config_error.h"
+
+namespace slipway::controlplane {
+namespace {
+
+using config::ConfigNode;
+
+// `yaml` is the list; it goes under `profiles:` on line 1, so its own lines count from 2.
+std::vector<boot::Profile> parse(const std::string& yaml) {
+  return parse_profiles(
+      ConfigNode::load_string("profiles:\n" + yaml, "profiles.yaml").child("profiles"));
+}
+
+std::string error_of(const std::string& yaml) {
+  return config_error([&] { parse(yaml); });
+}
+
+TEST(ProfileConfig, ImageAndInstallerProfilesWithSelectors) {
+  auto profiles = parse(R"(- name: web
+  description: Debian 12 for the web tier
+  image: debian-12
+  select:
+    - priority: 10
+      labels: {role: web}
+      facts: {"cpu.threads": ">= 2", "dmi.vendor": "QEMU*"}
+    - macs: [52:54:00:12:34:56]
+      uuids: [4c4c4544-0042-3510-8050-b4c04f4d3732]
+- name: rescue
+  installer: {kernel: runtime/vmlinuz, initrd: runtime/initrd.gz, cmdline: "console=ttyS0"}
+)");
+  ASSERT_EQ(profiles.size(), 2u);
+  EXPECT_EQ(profiles[0].image, "debian-12");
+  ASSERT_EQ(profiles[0].selectors.size(), 2u);
+  EXPECT_EQ(profiles[0].selectors[0].priority, 10);
+  EXPECT_EQ(profiles[0].selectors[0].labels.at("role"), "web");
+  ASSERT_EQ(profiles[0].selectors[0].facts.size(), 2u);
+  EXPECT_EQ(profiles[0].selectors[0].facts[0].path, "cpu.threads");
+  EXPECT_EQ(profiles[0].selectors[1].macs[0].to_string(), "52:54:00:12:34:56");
+  EXPECT_EQ(profiles[0].selectors[1].priority, 0);
+  ASSERT_TRUE(profiles[1].installer);
+  EXPECT_EQ(profiles[1].installer->kernel, "runtime/vmlinuz");
+  EXPECT_EQ(profiles[1].installer->cmdline, "console=ttyS0");
+  EXPECT_TRUE(profiles[1].selectors.empty());
+}
+
+TEST(ProfileConfig, InvalidProfilesAndSelectorsThatCouldNeverMatchFailAtLoad) {
+  struct Case {
+    const char* yaml;
+    const char* where;
+    const char* why;
+  };
+  const Case cases[] = {
+      {"- name: Web\n  image: x\n", "profiles.yaml:2", "a-z"},
+      {"- name: web\n", "profiles.yaml:2", "missing 'image' or 'installer'"},
+      {"- name: web\n  image: x\n  installer: {kernel: k, initrd: i}\n", "profiles.yaml:2",
+       "not both"},
+      {"- name: web\n  installer: {kernel: k}\n", "profiles.yaml:3", "initrd"},
+      {"- name: web\n  image: x\n- name: web\n  image: y\n", "profiles.yaml:4", "defined twice"},
+      {"- name: web\n  image: x\n  select:\n    - priority: 3\n", "profiles.yaml:5",
+       "at least one condition"},
+      {"- name: web\n  image: x\n  select:\n    - facts: {\"mem.total_bytes\": \">= 1GiB\"}\n",
+       "profiles.yaml:5", "unknown fact 'mem'"},
+      {"- name: web\n  image: x\n  select:\n    - facts: {\"cpu.threads\": \">= lots\"}\n",
+       "profiles.yaml:5", "'>= 2'"},
+      {"- name: web\n  image: x\n  select:\n    - macs: [52:54:00]\n", "profiles.yaml:5",
+       "not a MAC"},
+      {"- name: web\n  image: x\n  select:\n    - uuids: [00000000-0000-0000-0000-000000000000]\n",
+       "profiles.yaml:5", "placeholder"},
+      {"- name: web\n  image: x\n  select:\n    - lables: {a: b}\n", "profiles.yaml:5", "lables"},
+  };
+  for (const auto& c : cases) {
+    std::string e = error_of(c.yaml);
+    EXPECT_NE(e.find(c.where), std::string::npos) << c.yaml << " -> " << e;
+    EXPECT_NE(e.find(c.why), std::string::npos) << c.yaml << " -> " << e;
+  }
+}
+
+TEST(ProfileConfig, PartOfSlipwayYaml) {
+  AppConfig c = parse_config(ConfigNode::load_string(R"(interface: br0
+dhcp:
+  subnet: 198.18.0.0/24
+  range: 198.18.0.100-198.18.0.200
+profiles:
+  - name: web
+    image: debian-12
+)",
+                                                     "slipway.yaml"),
+                             fake_lookup);
+  ASSERT_EQ(c.profiles.size(), 1u);
+  EXPECT_EQ(c.profiles[0].name, "web");
+}
+
+}  // namespace
+}  // namespace slipway::controlplane
