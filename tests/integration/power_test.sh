@@ -105,3 +105,20 @@ grep -q "no machine 'web9'" "$WORK/unknown.txt" || fail "unclear refusal: $(cat 
 sleep 1
 [[ $(grep -c "^magic " "$WORK/bmc.log") == "$packets_before" ]] || fail "a refused job still sent packets"
 pass "an unknown name refuses the whole job and wakes nothing"
+
+# --- kill -9: an enrolled machine, its facts and its power events survive ----------------------
+sed -e "s/52:54:00:ca:00:01/$mac_a/g" -e "s/5a1e00ca-0000-4000-8000-000000000001/5a1e0061-0000-4000-8000-00000000000a/g" \
+  "$(dirname "$0")/../fuzz/seeds/agent_report/facts.json" >"$WORK/report.json"
+in_ns "$srv" curl -sf -X POST --data-binary @"$WORK/report.json" "$SLIPWAY_URL/api/v1/agent/report" \
+  -o "$WORK/report-answer.json" || fail "the agent report with facts was refused"
+jq -e '.machine.name == "node-a" and .machine.state == "discovered"' "$WORK/report-answer.json" >/dev/null &&
+  fail "the report did not move node-a on"
+before=$(slipway machines show node-a --json | jq -c '{state: .machine.state, threads: .machine.facts.cpu.threads, disks: [.machine.facts.disks[].size_bytes], events: [.events[].kind]}')
+kill -9 "$SLIPWAY_PID"
+wait "$SLIPWAY_PID" 2>/dev/null || true
+forget_pid "$SLIPWAY_PID"
+start_slipway "$srv" "$WORK/slipway.yaml" "$WORK/slipway.log"
+after=$(slipway machines show node-a --json | jq -c '{state: .machine.state, threads: .machine.facts.cpu.threads, disks: [.machine.facts.disks[].size_bytes], events: [.events[].kind]}')
+[[ "$before" == "$after" && "$after" == *'"state":"ready"'* && "$after" == *power.booted* ]] ||
+  fail "after kill -9 node-a changed: before $before, after $after"
+pass "after kill -9 node-a is still ready with its facts and power events"
