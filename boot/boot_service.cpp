@@ -48,7 +48,7 @@ Result<ScriptTarget> BootService::target_for(const MacAddress& mac, const std::o
   if (!machine) return machine.error();
   log::get("boot")->info("{} machine={} mac={} state={}", file, machine->name, mac.to_string(),
                          inventory::to_string(machine->state));
-  return ScriptTarget{machine->name, mac, machine->state};
+  return ScriptTarget{machine->name, mac, machine->state, machine->install_stage};
 }
 
 Result<std::string> BootService::script_for(const MacAddress& mac, const std::optional<Uuid>& uuid,

@@ -4,14 +4,20 @@
 
 namespace slipway::boot {
 
-BootChoice boot_choice(inventory::MachineState state) {
-  return state == inventory::MachineState::kDeployed || state == inventory::MachineState::kRetired
-             ? BootChoice::kLocalDisk
-             : BootChoice::kRuntime;
+BootChoice boot_choice(inventory::MachineState state, inventory::InstallStage stage) {
+  using S = inventory::MachineState;
+  if (state == S::kDeployed || state == S::kRetired) return BootChoice::kLocalDisk;
+  if (state == S::kInstalling) {
+    return stage == inventory::InstallStage::kWritten ? BootChoice::kLocalDisk
+                                                      : BootChoice::kInstall;
+  }
+  return BootChoice::kRuntime;
 }
 
-std::string runtime_kernel_args(const BootConfig& config, const MacAddress& mac) {
+std::string runtime_kernel_args(const BootConfig& config, const MacAddress& mac,
+                                BootChoice choice) {
   std::string args = "slipway.url=" + config.public_url + " slipway.mac=" + mac.to_string();
+  if (choice == BootChoice::kInstall) args += " slipway.mode=install";
   if (!config.kernel_args.empty()) args += " " + config.kernel_args;
   return args;
 }
@@ -21,7 +27,8 @@ std::string render_ipxe_script(const BootConfig& config, const ScriptTarget& t) 
   std::string state(inventory::to_string(t.state));
   std::string out = "#!ipxe\n";
   out += "# slipway: machine " + t.name + " mac " + mac + " state " + state + "\n";
-  if (boot_choice(t.state) == BootChoice::kLocalDisk) {
+  const BootChoice choice = boot_choice(t.state, t.install_stage);
+  if (choice == BootChoice::kLocalDisk) {
     out += "echo slipway: " + t.name + " is " + state + ", booting from local disk\n";
     out += "exit\n";
     return out;
@@ -29,9 +36,10 @@ std::string render_ipxe_script(const BootConfig& config, const ScriptTarget& t) 
   std::string assets = config.public_url + "/assets/";
   // ipxe.efi names the initrd after the last part of its URL; the EFI stub needs initrd=<name>.
   std::string initrd_name = std::filesystem::path(config.runtime_initrd).filename().string();
-  out += "echo slipway: " + t.name + " (" + mac + ") boots the runtime\n";
+  out += "echo slipway: " + t.name + " (" + mac + ") boots the runtime" +
+         (choice == BootChoice::kInstall ? " to install" : "") + "\n";
   out += "kernel " + assets + config.runtime_kernel + " initrd=" + initrd_name + " " +
-         runtime_kernel_args(config, t.mac) + " || goto failed\n";
+         runtime_kernel_args(config, t.mac, choice) + " || goto failed\n";
   out += "initrd " + assets + config.runtime_initrd + " || goto failed\n";
   out += "boot || goto failed\n";
   out += ":failed\n";

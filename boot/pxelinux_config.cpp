@@ -8,7 +8,8 @@ std::string render_pxelinux_config(const BootConfig& config, const ScriptTarget&
   std::string out = "# slipway: machine " + t.name + " mac " + mac + " state " + state + "\n";
   // No prompt and no timeout: the one label boots at once, as the iPXE script does.
   out += "PROMPT 0\nTIMEOUT 0\n";
-  if (boot_choice(t.state) == BootChoice::kLocalDisk) {
+  const BootChoice choice = boot_choice(t.state, t.install_stage);
+  if (choice == BootChoice::kLocalDisk) {
     out += "DEFAULT local\n";
     out += "SAY slipway: " + t.name + " is " + state + ", booting from local disk\n";
     out += "LABEL local\n";
@@ -20,8 +21,8 @@ std::string render_pxelinux_config(const BootConfig& config, const ScriptTarget&
   out += "LABEL slipway\n";
   out += "  KERNEL " + config.runtime_kernel + "\n";
   // initrd= on the command line works with every PXELINUX version (INITRD needs 3.71+).
-  out +=
-      "  APPEND initrd=" + config.runtime_initrd + " " + runtime_kernel_args(config, t.mac) + "\n";
+  out += "  APPEND initrd=" + config.runtime_initrd + " " +
+         runtime_kernel_args(config, t.mac, choice) + "\n";
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "controlplane/api_helpers.h"
 #include "controlplane/inspection.h"
+#include "controlplane/install_routes.h"
 #include "imaging/agent_report.h"
 #include "inventory/machine_json.h"
 
@@ -90,8 +91,12 @@ http::Response machine_answer(const http::RequestContext& ctx,
   return ok(ctx, {{"machine", inventory::to_json(*outcome)}});
 }
 
-http::Response machine_post(inventory::MachineStore& machines, const http::RequestContext& ctx,
-                            const MachinePath& p) {
+http::Response machine_post(inventory::MachineStore& machines, InstallService* install,
+                            const http::RequestContext& ctx, const MachinePath& p) {
+  if (p.action == "install") {
+    if (!install) return no_such_path(ctx);
+    return install_machine(*install, ctx, p.key);
+  }
   auto body = object_body(ctx);
   if (!body) return bad_request(ctx, body.error().message);
   const json& doc = *body;
@@ -189,7 +194,7 @@ json choice_json(const boot::ProfileChoice& choice) {
 }
 
 void add_machine_routes(http::Router& router, inventory::MachineStore& machines,
-                        const std::vector<boot::Profile>& profiles) {
+                        const std::vector<boot::Profile>& profiles, InstallService* install) {
   router.add_prefix(bhttp::verb::get, "/api/v1/machines/", [&](const http::RequestContext& ctx) {
     auto p = machine_path(ctx.rest);
     if (!p || (!p->action.empty() && p->action != "events" && p->action != "profile")) {
@@ -206,6 +211,13 @@ void add_machine_routes(http::Router& router, inventory::MachineStore& machines,
     if (p->action == "events") return ok(ctx, {{"events", events}});
     json machine = inventory::to_json(*m);
     machine["facts"] = facts_of(machines, *m);
+    if (auto progress = install ? install->progress_of(m->id) : std::nullopt) {
+      machine["install_progress"] = {{"stage", progress->stage},
+                                     {"bytes_done", progress->bytes_done},
+                                     {"bytes_total", progress->bytes_total},
+                                     {"message", progress->message},
+                                     {"at", progress->at}};
+    }
     return ok(ctx, {{"machine", machine}, {"events", events}});
   });
 
@@ -214,7 +226,7 @@ void add_machine_routes(http::Router& router, inventory::MachineStore& machines,
     if (!p || p->action.empty()) {
       return no_such_path(ctx);
     }
-    return machine_post(machines, ctx, *p);
+    return machine_post(machines, install, ctx, *p);
   });
 
   router.add_prefix(bhttp::verb::delete_, "/api/v1/machines/",
@@ -259,7 +271,7 @@ void add_api_routes(http::Router& router, const ApiServices& services) {
     return ok(ctx, {{"events", events_json(machines, machine_id, *limit)}});
   });
 
-  add_machine_routes(router, machines, services.profiles);
+  add_machine_routes(router, machines, services.profiles, services.install);
 
   const std::vector<boot::Profile>& profiles = services.profiles;
   router.add(bhttp::verb::get, "/api/v1/profiles", [&profiles](const http::RequestContext& ctx) {

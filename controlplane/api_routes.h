@@ -13,6 +13,7 @@
 //   POST /api/v1/machines/KEY/labels             {"set": {"rack": "r1"}, "remove": ["old"]}
 //   POST /api/v1/machines/KEY/state              {"state": "retired", "reason": "..."}
 //   POST /api/v1/machines/KEY/merge              {"from": "NEWKEY"}: NEWKEY is folded into KEY
+//   POST /api/v1/machines/KEY/install            install_routes.h
 //   DELETE /api/v1/machines/KEY                  forget -> {"machine": (as it was)}
 //   GET  /api/v1/events?limit=N&machine=KEY      {"events": [event...]}, newest first
 //   GET  /api/v1/leases            {"leases": [lease...]}
@@ -29,6 +30,7 @@
 #include "common/http_server.h"
 #include "common/metrics.h"
 #include "controlplane/dhcp_service.h"
+#include "controlplane/install_service.h"
 #include "dhcp/lease.h"
 #include "inventory/machine_store.h"
 
@@ -42,6 +44,7 @@ struct ApiServices {
   const inventory::EnrollmentConfig& enrollment;
   const std::vector<boot::Profile>& profiles;
   const DhcpService* dhcp = nullptr;  // null when DHCP is off
+  InstallService* install = nullptr;  // null: no installs (POST .../install answers 404)
 };
 
 void add_api_routes(http::Router& router, const ApiServices& services);

@@ -18,6 +18,7 @@
 #include "common/sqlite.h"
 #include "controlplane/api_routes.h"
 #include "controlplane/dhcp_service.h"
+#include "controlplane/install_routes.h"
 #include "controlplane/open_files.h"
 #include "controlplane/power_routes.h"
 #include "controlplane/power_service.h"
@@ -113,10 +114,15 @@ int serve(const AppConfig& c) {
                                          metrics,
                                          [&power](const MacAddress& mac) { power.heard(mac); });
   }
+  // The image library arrives with imaging's ImageLibrary; until then no image is known.
+  InstallService install(
+      machines, c.profiles, [](const std::string&) { return std::optional<InstallImage>(); },
+      nullptr, c.boot.public_url, clock);
   http::Router router;
   boot::add_boot_routes(router, boot_service, assets, metrics);
-  add_api_routes(router,
-                 ApiServices{machines, leases, metrics, c.enrollment, c.profiles, dhcp.get()});
+  add_api_routes(router, ApiServices{machines, leases, metrics, c.enrollment, c.profiles,
+                                     dhcp.get(), &install});
+  add_install_routes(router, install);
   add_power_routes(router, power);
   tftp::ServerLimits tftp_limits;
   tftp_limits.negotiation = c.tftp.negotiation;

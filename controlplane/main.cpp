@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "controlplane/app.h"
 #include "controlplane/app_config.h"
+#include "controlplane/cli_install.h"
 #include "controlplane/cli_machines.h"
 #include "controlplane/cli_power.h"
 #include "controlplane/cli_profiles.h"
@@ -66,6 +67,17 @@ int main(int argc, char** argv) {
   auto* approve =
       machines->add_subcommand("approve", "Enroll an inspected machine (`approve` policy)");
   approve->add_option("machine", key, "Name, MAC or UUID")->required();
+  auto* install = machines->add_subcommand(
+      "install", "Install a machine from an image profile at its next network boot");
+  std::string install_profile;
+  int install_wait = 0;
+  install->add_option("machine", key, "Name, MAC or UUID")->required();
+  install->add_option("-p,--profile", install_profile,
+                      "Profile to install (default: the one its selectors choose)");
+  install
+      ->add_option("--wait", install_wait,
+                   "Follow the install for up to this many seconds (0: do not wait)")
+      ->check(CLI::Range(0, 86400));
   auto* rename = machines->add_subcommand("rename", "Give a machine a new, unique name");
   std::string new_name;
   rename->add_option("machine", key, "Name, MAC or UUID")->required();
@@ -149,6 +161,9 @@ int main(int argc, char** argv) {
   if (show->parsed()) return controlplane::machines_show(server_url, key, as_json);
   if (events->parsed()) return controlplane::machines_events(server_url, key, limit, as_json);
   if (approve->parsed()) return controlplane::machines_approve(server_url, key, as_json);
+  if (install->parsed()) {
+    return controlplane::machines_install(server_url, key, install_profile, install_wait, as_json);
+  }
   if (rename->parsed()) return controlplane::machines_rename(server_url, key, new_name, as_json);
   if (label->parsed()) return controlplane::machines_label(server_url, key, label_terms, as_json);
   if (state->parsed()) {

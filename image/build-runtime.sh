@@ -13,9 +13,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # NIC drivers the runtime loads: QEMU's virtio-net and e1000, Intel e1000e (common on real
 # boards); disk drivers so that the agent sees the disks it reports: virtio-blk, AHCI (SATA)
-# with sd_mod, NVMe. Their dependencies come from modules.dep; built-in ones are skipped.
+# with sd_mod, NVMe; ext4 so that the agent in install mode can write the per-machine files
+# onto the installed root filesystem. Their dependencies come from modules.dep; built-in ones
+# are skipped.
 modules=(virtio_pci virtio_pci_legacy_dev virtio_pci_modern_dev virtio_ring virtio
-  failover net_failover virtio_net e1000 e1000e virtio_blk ahci sd_mod nvme)
+  failover net_failover virtio_net e1000 e1000e virtio_blk ahci sd_mod nvme ext4)
 
 usage() {
   echo "usage: $0 --out DIR --agent PATH [--cache DIR] [--module NAME]..." >&2
@@ -117,7 +119,7 @@ moddir=$tree/lib/modules/$kver
 # --- Staging tree -----------------------------------------------------------------------
 stage=$out/.initramfs
 rm -rf "$stage"
-mkdir -p "$stage"/{bin,dev,etc,lib/modules,proc,run,sys,tmp,root}
+mkdir -p "$stage"/{bin,dev,etc,lib/modules,mnt/target,proc,run,sys,tmp,root}
 ln -s bin "$stage/sbin"
 mkdir -p "$stage/usr"
 ln -s ../bin "$stage/usr/bin"

@@ -17,7 +17,19 @@ constexpr NameTable<MachineState, 6> kStates = {{
     {MachineState::kRetired, "retired"},
 }};
 
+constexpr NameTable<InstallStage, 3> kInstallStages = {{
+    {InstallStage::kNone, "none"},
+    {InstallStage::kPending, "pending"},
+    {InstallStage::kWritten, "written"},
+}};
+
 }  // namespace
+
+std::string_view to_string(InstallStage s) { return name_of(kInstallStages, s); }
+
+std::optional<InstallStage> parse_install_stage(std::string_view text) {
+  return value_of(kInstallStages, text);
+}
 
 std::string_view to_string(MachineState s) { return name_of(kStates, s); }
 

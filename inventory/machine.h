@@ -21,6 +21,14 @@ enum class MachineState { kDiscovered, kInspecting, kReady, kInstalling, kDeploy
 std::string_view to_string(MachineState s);
 std::optional<MachineState> parse_machine_state(std::string_view text);
 
+// Where an install stands while the machine is installing: `pending` until the runtime's agent
+// has written the image (the machine netboots the runtime in install mode), then `written`
+// (the machine boots its local disk and the installed OS calls back at first boot). `none` in
+// every other state.
+enum class InstallStage { kNone, kPending, kWritten };
+std::string_view to_string(InstallStage s);
+std::optional<InstallStage> parse_install_stage(std::string_view text);
+
 struct Interface {
   MacAddress mac;
   Firmware firmware = Firmware::kUnknown;
@@ -58,7 +66,10 @@ struct Machine {
   std::optional<int64_t> agent_reported_at;
   std::string agent_event;
   std::vector<Interface> interfaces;
-  std::optional<FactsSummary> facts;  // absent until the machine has been inspected
+  std::optional<FactsSummary> facts;
+  // The profile of the last install started (empty: none), and where that install stands.
+  std::string profile;
+  InstallStage install_stage = InstallStage::kNone;  // absent until the machine has been inspected
 };
 
 // How a machine made itself known: a DHCP request from its PXE ROM or iPXE, the iPXE script

@@ -41,6 +41,8 @@ nlohmann::json to_json(const Machine& m) {
       {"agent_reported_at",
        m.agent_reported_at ? nlohmann::json(*m.agent_reported_at) : nlohmann::json()},
       {"agent_event", m.agent_event},
+      {"profile", m.profile.empty() ? nlohmann::json() : nlohmann::json(m.profile)},
+      {"install_stage", to_string(m.install_stage)},
       {"interfaces", interfaces},
       {"hardware", hardware},
   };

@@ -151,6 +151,23 @@ class MachineStore {
   // when either is missing, they are the same machine, or either is installing.
   virtual Outcome<Machine> merge(const std::string& from, const std::string& into,
                                  const std::string& actor) = 0;
+
+  // Installs (boot/ decides what a machine boots from its state and install stage):
+  // A ready or deployed machine becomes installing with `profile`, stage pending: its next
+  // netboot runs the runtime in install mode. Refused in other states.
+  virtual Outcome<Machine> start_install(const std::string& key, const std::string& profile,
+                                         const std::string& actor) = 0;
+  // The agent wrote the image (`detail`: a JSON object for the event): pending -> written, so
+  // the machine now boots its local disk. Refused unless installing and pending.
+  virtual Outcome<Machine> install_written(const std::string& key, const std::string& detail,
+                                           const std::string& actor) = 0;
+  // The install failed (`reason` from the agent or the operator): installing -> ready.
+  virtual Outcome<Machine> install_failed(const std::string& key, const std::string& reason,
+                                          const std::string& actor) = 0;
+  // The installed OS called back at first boot: installing (written) -> deployed. Refused while
+  // the image is not written yet (a callback from an earlier install's OS).
+  virtual Outcome<Machine> finish_install(const std::string& key, const std::string& detail,
+                                          const std::string& actor) = 0;
 };
 
 }  // namespace slipway::inventory

@@ -7,7 +7,7 @@
 namespace slipway::inventory {
 namespace {
 
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     "CREATE TABLE machines ("
     " id INTEGER PRIMARY KEY,"
     " name TEXT NOT NULL UNIQUE,"
@@ -54,12 +54,15 @@ constexpr std::array<std::string_view, 3> kMigrations = {
     " disk_bytes INTEGER NOT NULL,"
     " disk_count INTEGER NOT NULL,"
     " facts_json TEXT NOT NULL);",
+    "ALTER TABLE machines ADD COLUMN profile TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE machines ADD COLUMN install_stage TEXT NOT NULL DEFAULT 'none';",
 };
 
 constexpr std::string_view kMachineColumns =
     "SELECT id, name, uuid, state, firmware, arch, first_seen, last_seen, agent_reported_at,"
     " agent_event, awaiting_approval, inspected_at, vendor, product, serial, cpu_threads,"
-    " memory_bytes, disk_bytes, disk_count FROM machines LEFT JOIN facts ON machine_id = id ";
+    " memory_bytes, disk_bytes, disk_count, profile, install_stage FROM machines LEFT JOIN facts "
+    "ON machine_id = id ";
 
 std::string contact_detail(const Contact& c) {
   nlohmann::json d = {{"mac", c.mac.to_string()}, {"source", c.source}};
@@ -295,6 +298,8 @@ std::vector<Machine> SqliteMachineStore::load_where(const std::string& where,
                              static_cast<uint32_t>(q.int64(18)),
                              *inspected};
     }
+    m.profile = q.text(19);
+    m.install_stage = parse_install_stage(q.text(20)).value_or(InstallStage::kNone);
     out.push_back(std::move(m));
   }
   // Labels and interfaces: per machine for a few, else one pass over each table (a list of
@@ -411,7 +416,11 @@ std::string installing_message(const Machine& m, std::string_view what) {
 
 void SqliteMachineStore::set_state(const Machine& m, MachineState to, const std::string& reason,
                                    const std::string& actor, int64_t now) {
-  auto q = db_.prepare("UPDATE machines SET state = ?, awaiting_approval = 0 WHERE id = ?");
+  // Only an installing machine has an install stage.
+  auto q = db_.prepare(
+      "UPDATE machines SET state = ?, awaiting_approval = 0,"
+      " install_stage = CASE WHEN ?1 = 'installing' THEN install_stage ELSE 'none' END"
+      " WHERE id = ?");
   q.bind(1, to_string(to)).bind(2, m.id);
   q.run();
   add_event(m.id, "machine.state",
@@ -755,6 +764,90 @@ Outcome<Machine> SqliteMachineStore::merge(const std::string& from_key, const st
                         {"actor", actor}})
             .dump(),
         now);
+    return std::nullopt;
+  });
+}
+
+}  // namespace slipway::inventory
+
+namespace slipway::inventory {
+
+void SqliteMachineStore::set_install(const Machine& m, const std::string& profile,
+                                     InstallStage stage) {
+  auto q = db_.prepare("UPDATE machines SET profile = ?, install_stage = ? WHERE id = ?");
+  q.bind(1, profile).bind(2, to_string(stage)).bind(3, m.id);
+  q.run();
+}
+
+Outcome<Machine> SqliteMachineStore::start_install(const std::string& key,
+                                                   const std::string& profile,
+                                                   const std::string& actor) {
+  return change(key, [&](const Machine& m, int64_t now) -> std::optional<Refusal> {
+    if (m.state == MachineState::kInstalling) {
+      return conflict("machine " + m.name + " is already installing (profile " + m.profile +
+                      ", stage " + std::string(to_string(m.install_stage)) +
+                      "); cancel it first with `slipway machines state " + m.name + " ready`");
+    }
+    if (!find_transition(m.state, MachineState::kInstalling)) {
+      return conflict(illegal_transition_message(m.name, m.state, MachineState::kInstalling));
+    }
+    set_state(m, MachineState::kInstalling, "install with profile " + profile, actor, now);
+    set_install(m, profile, InstallStage::kPending);
+    add_event(m.id, "install.started",
+              nlohmann::json({{"profile", profile}, {"actor", actor}}).dump(), now);
+    return std::nullopt;
+  });
+}
+
+Outcome<Machine> SqliteMachineStore::install_written(const std::string& key,
+                                                     const std::string& detail,
+                                                     const std::string& actor) {
+  return change(key, [&](const Machine& m, int64_t now) -> std::optional<Refusal> {
+    if (m.state != MachineState::kInstalling || m.install_stage != InstallStage::kPending) {
+      return conflict("machine " + m.name + " has no install waiting for its image (state " +
+                      std::string(to_string(m.state)) + ", install stage " +
+                      std::string(to_string(m.install_stage)) + ")");
+    }
+    set_install(m, m.profile, InstallStage::kWritten);
+    nlohmann::json d = nlohmann::json::parse(detail, nullptr, false);
+    if (!d.is_object()) d = nlohmann::json::object();
+    d["actor"] = actor;
+    add_event(m.id, "install.written", d.dump(), now);
+    return std::nullopt;
+  });
+}
+
+Outcome<Machine> SqliteMachineStore::install_failed(const std::string& key,
+                                                    const std::string& reason,
+                                                    const std::string& actor) {
+  return change(key, [&](const Machine& m, int64_t now) -> std::optional<Refusal> {
+    if (m.state != MachineState::kInstalling) {
+      return conflict("machine " + m.name + " is " + std::string(to_string(m.state)) +
+                      ", not installing: there is no install to fail");
+    }
+    add_event(m.id, "install.failed",
+              nlohmann::json({{"reason", reason}, {"profile", m.profile}, {"actor", actor}}).dump(),
+              now);
+    set_state(m, MachineState::kReady, "install failed: " + reason, actor, now);
+    return std::nullopt;
+  });
+}
+
+Outcome<Machine> SqliteMachineStore::finish_install(const std::string& key,
+                                                    const std::string& detail,
+                                                    const std::string& actor) {
+  return change(key, [&](const Machine& m, int64_t now) -> std::optional<Refusal> {
+    if (m.state != MachineState::kInstalling || m.install_stage != InstallStage::kWritten) {
+      return conflict("machine " + m.name + " is " + std::string(to_string(m.state)) +
+                      " (install stage " + std::string(to_string(m.install_stage)) +
+                      "): a first-boot callback counts only after the image was written");
+    }
+    nlohmann::json d = nlohmann::json::parse(detail, nullptr, false);
+    if (!d.is_object()) d = nlohmann::json::object();
+    d["actor"] = actor;
+    add_event(m.id, "install.first_boot", d.dump(), now);
+    set_state(m, MachineState::kDeployed,
+              "first boot of the installed system (profile " + m.profile + ")", actor, now);
     return std::nullopt;
   });
 }

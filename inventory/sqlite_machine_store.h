@@ -47,9 +47,18 @@ class SqliteMachineStore : public MachineStore {
   Outcome<Machine> forget(const std::string& key, const std::string& actor) override;
   Outcome<Machine> merge(const std::string& from, const std::string& into,
                          const std::string& actor) override;
+  Outcome<Machine> start_install(const std::string& key, const std::string& profile,
+                                 const std::string& actor) override;
+  Outcome<Machine> install_written(const std::string& key, const std::string& detail,
+                                   const std::string& actor) override;
+  Outcome<Machine> install_failed(const std::string& key, const std::string& reason,
+                                  const std::string& actor) override;
+  Outcome<Machine> finish_install(const std::string& key, const std::string& detail,
+                                  const std::string& actor) override;
 
  private:
   // The only place a machine's state changes. REQUIRES: an open transaction, a legal move.
+  void set_install(const Machine& m, const std::string& profile, InstallStage stage);
   void set_state(const Machine& m, MachineState to, const std::string& reason,
                  const std::string& actor, int64_t now);
   // Runs `op(machine, now)` on the machine `key` names in one transaction; `op` returns a

@@ -13,6 +13,7 @@
 #include "imaging/agent/cmdline.h"
 #include "imaging/agent/delivery.h"
 #include "imaging/agent/http_post.h"
+#include "imaging/agent/install.h"
 #include "imaging/agent/system_facts.h"
 #include "imaging/agent_report.h"
 
@@ -116,6 +117,39 @@ int run_report(const ReportOptions& opt) {
   return 0;
 }
 
+struct InstallOptions {
+  std::string url;
+  std::string mac;
+  std::string cmdline_file = "/proc/cmdline";
+};
+
+int run_install_command(const InstallOptions& opt) {
+  KernelCmdline cmdline;
+  if (std::ifstream in(opt.cmdline_file); in) {
+    std::string text(kMaxCmdlineBytes, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
+    cmdline = KernelCmdline::parse(text);
+  }
+  const std::string url_text = !opt.url.empty() ? opt.url : cmdline.get("slipway.url").value_or("");
+  auto url = parse_appliance_url(url_text);
+  if (!url) {
+    say(url_text.empty() ? "no appliance URL (slipway.url= or --url)" : url.error().message);
+    return kExitBadSetup;
+  }
+  const std::string mac_text = !opt.mac.empty() ? opt.mac : cmdline.get("slipway.mac").value_or("");
+  auto mac = MacAddress::parse(mac_text);
+  if (!mac) {
+    say("install needs the boot MAC (slipway.mac= or --mac); got '" + mac_text + "'");
+    return kExitBadSetup;
+  }
+  InstallSettings settings;
+  settings.appliance = *url;
+  settings.mac = *mac;
+  settings.say = [](const std::string& line) { say(line); };
+  return run_install(settings);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,6 +169,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cmd->add_flag("--dry-run", report.dry_run, "print the report JSON instead of sending it");
 
+  InstallOptions install;
+  auto* install_cmd = app.add_subcommand(
+      "install", "write the install plan's image onto this machine's disk (slipway.mode=install)");
+  install_cmd->add_option("--url", install.url, "appliance base URL (default: slipway.url=)");
+  install_cmd->add_option("--mac", install.mac, "boot MAC (default: slipway.mac=)");
+  install_cmd->add_option("--cmdline", install.cmdline_file, "kernel command line file")
+      ->capture_default_str();
+
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return "slipway-agent: " + std::string(e.what()) + " (see --help)\n";
   });
@@ -145,5 +187,6 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitBadSetup;
   }
   if (cmd->parsed()) return run_report(report);
+  if (install_cmd->parsed()) return run_install_command(install);
   return kExitBadSetup;
 }

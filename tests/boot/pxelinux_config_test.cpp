@@ -66,5 +66,29 @@ TEST(PxelinuxConfig, BootsLocallyExactlyWhenTheIpxeScriptDoes) {
   EXPECT_EQ(boot_choice(MachineState::kDiscovered), BootChoice::kRuntime);
 }
 
+TEST(PxelinuxConfig, AnInstallBootsTheRuntimeInInstallModeUntilTheImageIsWritten) {
+  using inventory::InstallStage;
+  ScriptTarget pending = target(MachineState::kInstalling);
+  pending.install_stage = InstallStage::kPending;
+  ScriptTarget written = pending;
+  written.install_stage = InstallStage::kWritten;
+  EXPECT_EQ(boot_choice(MachineState::kInstalling, InstallStage::kPending), BootChoice::kInstall);
+  EXPECT_EQ(boot_choice(MachineState::kInstalling, InstallStage::kWritten), BootChoice::kLocalDisk);
+  for (const auto& s :
+       {render_pxelinux_config(config(), pending), render_ipxe_script(config(), pending)}) {
+    EXPECT_NE(s.find(" slipway.mode=install "), std::string::npos) << s;
+  }
+  for (const auto& s :
+       {render_pxelinux_config(config(), written), render_ipxe_script(config(), written)}) {
+    EXPECT_EQ(s.find("slipway.mode"), std::string::npos) << s;
+    EXPECT_TRUE(s.find("LOCALBOOT 0") != std::string::npos ||
+                s.find("\nexit\n") != std::string::npos)
+        << s;
+  }
+  // Inspection boots never carry the install mode.
+  EXPECT_EQ(render_ipxe_script(config(), target(MachineState::kReady)).find("slipway.mode"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace slipway::boot

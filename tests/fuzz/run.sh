@@ -8,13 +8,15 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 build=$src/build-fuzz
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DSLIPWAY_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build" dhcp_packet_fuzz tftp_packet_fuzz agent_report_fuzz http_request_fuzz wol_magic_fuzz \
-  udp_frame_fuzz
-for target in dhcp_packet tftp_packet agent_report http_request wol_magic udp_frame wake_frame; do
+targets=(dhcp_packet tftp_packet agent_report http_request wol_magic udp_frame wake_frame
+  install_plan gpt)
+ninja -C "$build" "${targets[@]/%/_fuzz}"
+for target in "${targets[@]}"; do
   corpus=$build/corpus/$target
   mkdir -p "$corpus"
   # Seeds committed with the sources, plus what earlier runs found.
   [[ -d "$src/tests/fuzz/seeds/$target" ]] && cp -n "$src/tests/fuzz/seeds/$target"/* "$corpus"/ 2>/dev/null || true
+  [[ -x "$build/tests/fuzz/${target}_fuzz" ]] || { echo "fuzz: ${target}_fuzz was not built" >&2; exit 1; }
   echo "fuzz: $target for ${seconds}s"
   "$build/tests/fuzz/${target}_fuzz" -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$build/crash-$target-" "$corpus" 2>&1 | grep -E "^(stat::number_of_executed_units|stat::new_units_added|==|SUMMARY|ERROR)" || true

@@ -52,4 +52,10 @@ VirtualBmc::Decision VirtualBmc::on_packet(const wol::MagicPacket& packet) {
   return {Verdict::kUnknownMac, nullptr};
 }
 
+void VirtualBmc::powered_off(const MacAddress& mac) {
+  for (size_t i = 0; i < machines_.size(); ++i) {
+    if (machines_[i].mac == mac) woken_[i] = false;
+  }
+}
+
 }  // namespace slipway::lab

@@ -4,8 +4,9 @@
 //
 // Like a NIC's wake logic, a machine with no SecureOn password configured wakes on any magic
 // packet for its MAC (a password in the packet is ignored); one with a password wakes only when
-// the packet carries exactly that password. A machine wakes once: later packets are reported as
-// already woken (a running VM is not started twice).
+// the packet carries exactly that password. A machine that is on ignores further packets
+// (reported as already woken: a running VM is not started twice) until it powers off
+// (powered_off(), when its command ends); the next packet wakes it again.
 
 #include <cstdint>
 #include <string>
@@ -43,6 +44,8 @@ class VirtualBmc {
   };
   // Records a wake when the verdict is kWake.
   Decision on_packet(const wol::MagicPacket& packet);
+  // The machine's command ended (the VM powered off): it can be woken again.
+  void powered_off(const MacAddress& mac);
 
   const std::vector<BmcMachine>& machines() const { return machines_; }
 

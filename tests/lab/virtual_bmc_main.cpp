@@ -1,7 +1,8 @@
 // virtual_bmc: a stand-in for a machine's BMC/NIC wake logic in tests. Captures on one interface
 // for magic packets in both forms (UDP to port 9 or 7, EtherType 0x0842 frames) and runs each
 // configured machine's command once when its magic packet (with the right SecureOn password)
-// arrives. Logs one line per magic packet seen, then "listening ..." once ready.
+// arrives; with --rewake, again whenever the command has ended (the VM powered off). Logs one line
+// per magic packet seen, then "listening ..." once ready.
 //
 //   virtual_bmc --interface eth0 --machine 52:54:00:00:00:01=/path/start-vm.sh
 //               --machine 52:54:00:00:00:02/01:02:03:04=/path/start-other-vm.sh
@@ -17,6 +18,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,19 +40,28 @@ pid_t run_command(const std::string& command) {
   return error == 0 ? pid : -1;
 }
 
-void reap_children() {
+struct Capture {
+  slipway::lab::VirtualBmc* bmc;
+  bool rewake = false;  // --rewake: a machine whose command ended can be woken again
+  size_t frames = 0;
+  std::map<pid_t, slipway::MacAddress> running;
+};
+
+void reap_children(Capture& capture) {
   int status = 0;
   pid_t pid;
   while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-    std::printf("command ended pid=%d status=%d\n", pid,
+    std::string target = "-";
+    if (auto it = capture.running.find(pid); it != capture.running.end()) {
+      if (capture.rewake) capture.bmc->powered_off(it->second);
+      target = it->second.to_string();
+      capture.running.erase(it);
+    }
+    std::printf("command ended target=%s pid=%d status=%d\n", target.c_str(), pid,
                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    std::fflush(stdout);
   }
 }
-
-struct Capture {
-  slipway::lab::VirtualBmc* bmc;
-  size_t frames = 0;
-};
 
 void on_frame(u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
   auto* capture = reinterpret_cast<Capture*>(user);
@@ -66,6 +77,7 @@ void on_frame(u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
               std::string(to_string(decision.verdict)).c_str());
   if (decision.verdict == slipway::lab::Verdict::kWake) {
     pid_t pid = run_command(decision.machine->command);
+    if (pid > 0) capture->running[pid] = seen->packet.target;
     std::printf("run target=%s pid=%d\n", seen->packet.target.to_string().c_str(), pid);
   }
   std::fflush(stdout);
@@ -79,6 +91,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> specs;
   app.add_option("--interface,-i", interface, "interface to capture on")->required();
   app.add_option("--machine,-m", specs, "MAC[/PASSWORD]=COMMAND (repeatable)")->required();
+  bool rewake = false;
+  app.add_flag("--rewake", rewake,
+               "a machine whose command ended (the VM powered off) wakes again on its next "
+               "magic packet (default: each machine wakes once)");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<slipway::lab::BmcMachine> machines;
@@ -106,11 +122,11 @@ int main(int argc, char** argv) {
   std::printf("listening interface=%s machines=%zu\n", interface.c_str(), bmc.machines().size());
   std::fflush(stdout);
 
-  Capture capture{&bmc};
+  Capture capture{&bmc, rewake, 0, {}};
   pollfd watched{capture_handle->selectable_fd(), POLLIN, 0};
   while (!stop_requested) {
     int ready = ::poll(&watched, 1, 200);  // wakes up to check for a stop and reap children
-    reap_children();
+    reap_children(capture);
     if (ready <= 0) continue;
     if (pcap_dispatch(capture_handle->get(), 64, on_frame, reinterpret_cast<u_char*>(&capture)) <
         0) {

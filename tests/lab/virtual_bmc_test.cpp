@@ -41,6 +41,16 @@ TEST(VirtualBmc, WakesEachMachineOnceOnItsOwnPacket) {
   EXPECT_EQ(bmc.on_packet({kA, {}}).verdict, Verdict::kWake);
 }
 
+TEST(VirtualBmc, AMachineThatPoweredOffWakesAgain) {
+  VirtualBmc bmc({{kA, {}, "a"}, {kB, {}, "b"}});
+  EXPECT_EQ(bmc.on_packet({kA, {}}).verdict, Verdict::kWake);
+  EXPECT_EQ(bmc.on_packet({kB, {}}).verdict, Verdict::kWake);
+  bmc.powered_off(kA);
+  EXPECT_EQ(bmc.on_packet({kA, {}}).verdict, Verdict::kWake);
+  EXPECT_EQ(bmc.on_packet({kA, {}}).verdict, Verdict::kAlreadyWoken);
+  EXPECT_EQ(bmc.on_packet({kB, {}}).verdict, Verdict::kAlreadyWoken);
+}
+
 TEST(VirtualBmc, IgnoresUnknownMacs) {
   VirtualBmc bmc({{kA, {}, "a"}});
   auto decision = bmc.on_packet({kB, {}});

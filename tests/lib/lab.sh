@@ -89,6 +89,8 @@ lab_bmc() {
 #   --disk SIZE        a blank raw disk of SIZE (qemu-img syntax: 1G, 1536M) in $WORK/disk-NAME.img
 #   --disk-bus BUS     virtio (virtio-blk, default) or ahci (a SATA disk on an AHCI controller)
 #   --nic2 MAC         a second NIC on the bridge, which never boots (no option ROM, no boot index)
+#   --reboot           a guest reboot restarts the VM (default: -no-reboot, a reboot ends QEMU);
+#                      the network stays first in the boot order, the disk (if any) comes next
 #   --command-only     do not start it: set LAB_VM_COMMAND to a /bin/sh command that starts it (in
 #                      the foreground, exec'd: the caller of the command is QEMU's parent; QEMU
 #                      gets SIGTERM when that parent ends) and writes QEMU's PID to LAB_VM_PIDFILE.
@@ -98,7 +100,7 @@ lab_bmc() {
 lab_vm() {
   local ns=$1 name=$2 firmware=$3 mac=$4 uuid=$5
   shift 5
-  local memory=512 cpus=1 disk="" disk_bus=virtio mac2="" command_only=0
+  local memory=512 cpus=1 disk="" disk_bus=virtio mac2="" command_only=0 reboot=0
   while (($# > 0)); do
     case "$1" in
       --memory) memory=${2:?}; shift 2 ;;
@@ -107,6 +109,7 @@ lab_vm() {
       --disk-bus) disk_bus=${2:?}; shift 2 ;;
       --nic2) mac2=${2:?}; shift 2 ;;
       --command-only) command_only=1; shift ;;
+      --reboot) reboot=1; shift ;;
       *) fail "lab_vm: unknown option $1" ;;
     esac
   done
@@ -114,8 +117,9 @@ lab_vm() {
   ip -n "$ns" tuntap add dev "$tap" mode tap
   ip -n "$ns" link set "$tap" master br0 up
   local accel=${LAB_ACCEL:?call lab_probe_accel first}
-  local args=(-accel "$accel" -m "$memory" -smp "$cpus" -nographic -no-reboot -uuid "$uuid"
+  local args=(-accel "$accel" -m "$memory" -smp "$cpus" -nographic -uuid "$uuid"
     -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no")
+  ((reboot)) || args+=(-no-reboot)
   local nic=e1000
   if [[ "$firmware" == bios ]]; then
     args+=(-machine pc -device "e1000,netdev=n0,mac=$mac" -boot n)
@@ -137,11 +141,15 @@ lab_vm() {
       -device "$nic,netdev=n1,mac=$mac2,romfile=")
   fi
   if [[ -n "$disk" ]]; then
+    local uefi_index=""
+    [[ "$firmware" == bios ]] || uefi_index=",bootindex=2"
     qemu-img create -q -f raw "$WORK/disk-$name.img" "$disk"
     args+=(-drive "if=none,id=d0,format=raw,file=$WORK/disk-$name.img")
     case "$disk_bus" in
-      virtio) args+=(-device "virtio-blk-pci,drive=d0") ;;
-      ahci) args+=(-device "ahci,id=sata" -device "ide-hd,drive=d0,bus=sata.0") ;;
+      # OVMF boots only what has a boot index once any device has one: the disk comes after
+      # the NIC. SeaBIOS keeps -boot n (network first, then the disk).
+      virtio) args+=(-device "virtio-blk-pci,drive=d0${uefi_index}") ;;
+      ahci) args+=(-device "ahci,id=sata" -device "ide-hd,drive=d0,bus=sata.0${uefi_index}") ;;
       *) fail "lab_vm: unknown disk bus $disk_bus" ;;
     esac
   fi

@@ -1,0 +1,179 @@
+#include "controlplane/install_service.h"
+
+#include "common/log.h"
+
+namespace slipway::controlplane {
+
+using inventory::Machine;
+using inventory::Outcome;
+using inventory::Refusal;
+using nlohmann::json;
+
+namespace {
+
+Refusal conflict(std::string message) { return {Refusal::Kind::kConflict, std::move(message)}; }
+Refusal invalid(std::string message) { return {Refusal::Kind::kInvalid, std::move(message)}; }
+
+json facts_of(const inventory::MachineStore& machines, const Machine& m) {
+  if (auto facts = machines.facts_json(m.id)) {
+    json doc = json::parse(*facts, nullptr, false);
+    if (!doc.is_discarded()) return doc;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<InstallFile> base_install_files(const Machine& machine, const MacAddress& boot_mac,
+                                            const std::string& public_url) {
+  std::string env = "# Written by the Slipway installer; read once by slipway-firstboot.\n";
+  env += "SLIPWAY_CALLBACK_URL=" + public_url + "/api/v1/agent/firstboot\n";
+  env += "SLIPWAY_MAC=" + boot_mac.to_string() + "\n";
+  env += "SLIPWAY_UUID=" + (machine.uuid ? machine.uuid->to_string() : std::string()) + "\n";
+  env += "SLIPWAY_MACHINE=" + machine.name + "\n";
+  return {
+      {"/etc/hostname", machine.name + "\n", 0644},
+      {"/etc/hosts",
+       "127.0.0.1\tlocalhost\n127.0.1.1\t" + machine.name +
+           "\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+       0644},
+      {"/etc/slipway/firstboot.env", env, 0644},
+  };
+}
+
+InstallService::InstallService(inventory::MachineStore& machines,
+                               const std::vector<boot::Profile>& profiles, ImageLookup images,
+                               ExtraFiles extra_files, std::string public_url, const Clock& clock)
+    : machines_(machines),
+      profiles_(profiles),
+      images_(std::move(images)),
+      extra_files_(std::move(extra_files)),
+      public_url_(std::move(public_url)),
+      clock_(clock) {}
+
+const boot::Profile* InstallService::find_profile(const std::string& name) const {
+  for (const auto& p : profiles_) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+Outcome<Machine> InstallService::start(const std::string& key, const std::string& profile,
+                                       const std::string& actor) {
+  auto m = machines_.find(key);
+  if (!m) return inventory::unknown_machine(key);
+  std::string chosen = profile;
+  if (chosen.empty()) {
+    auto choice = boot::explain_profile(profiles_, *m, facts_of(machines_, *m));
+    if (!choice.profile) {
+      return invalid("no profile given and none chosen for machine " + m->name + ": " +
+                     choice.summary + " (see `slipway profiles explain " + m->name + "`)");
+    }
+    chosen = *choice.profile;
+  }
+  const boot::Profile* p = find_profile(chosen);
+  if (!p) {
+    std::string known;
+    for (const auto& q : profiles_) known += (known.empty() ? "" : ", ") + q.name;
+    return Refusal{Refusal::Kind::kNotFound, "no profile '" + chosen + "' (profiles: " +
+                                                 (known.empty() ? "none" : known) + ")"};
+  }
+  if (!p->image) {
+    return invalid("profile " + p->name +
+                   " boots an installer; installs by the agent need an image profile");
+  }
+  auto image = images_(*p->image);
+  if (!image) {
+    return invalid("profile " + p->name + " installs image '" + *p->image +
+                   "', which is not in the image library (`slipway images list`)");
+  }
+  if (image->format != "raw" && image->format != "raw.zst") {
+    return invalid("image '" + image->name + "' is " + image->format +
+                   "; the agent writes raw and raw.zst disk images");
+  }
+  auto started = machines_.start_install(m->name, p->name, actor);
+  if (started) progress_.erase(started->id);
+  return started;
+}
+
+Outcome<json> InstallService::plan_for(const MacAddress& mac) const {
+  auto m = machines_.find_by_mac(mac);
+  if (!m) return inventory::unknown_machine(mac.to_string());
+  if (m->state != inventory::MachineState::kInstalling ||
+      m->install_stage != inventory::InstallStage::kPending) {
+    return conflict("machine " + m->name + " has no pending install (state " +
+                    std::string(inventory::to_string(m->state)) + ")");
+  }
+  const boot::Profile* p = find_profile(m->profile);
+  if (!p || !p->image) {
+    return conflict("machine " + m->name + " installs profile '" + m->profile +
+                    "', which is no longer an image profile in the configuration");
+  }
+  auto image = images_(*p->image);
+  if (!image) {
+    return conflict("image '" + *p->image + "' of profile " + p->name +
+                    " is no longer in the image library");
+  }
+  std::vector<InstallFile> files = base_install_files(*m, mac, public_url_);
+  if (extra_files_) {
+    auto extra = extra_files_(*m, *p);
+    if (!extra) {
+      return conflict("machine " + m->name + ", profile " + p->name + ": " + extra.error().message);
+    }
+    files.insert(files.end(), extra->begin(), extra->end());
+  }
+  json list = json::array();
+  for (const auto& f : files) {
+    list.push_back({{"path", f.path}, {"content", f.content}, {"mode", f.mode}});
+  }
+  return json{{"machine", m->name},
+              {"profile", p->name},
+              {"image",
+               {{"name", image->name},
+                {"path", image->path},
+                {"sha256", image->sha256},
+                {"format", image->format},
+                {"size", image->size}}},
+              {"files", list}};
+}
+
+Outcome<Machine> InstallService::progress(const MacAddress& mac, const InstallProgress& report) {
+  auto m = machines_.find_by_mac(mac);
+  if (!m) return inventory::unknown_machine(mac.to_string());
+  InstallProgress r = report;
+  r.at = clock_.now();
+  const bool first = !progress_.contains(m->id) || progress_[m->id].stage != r.stage;
+  progress_[m->id] = r;
+  json detail = {{"stage", r.stage},
+                 {"bytes_done", r.bytes_done},
+                 {"bytes_total", r.bytes_total},
+                 {"message", r.message}};
+  if (r.stage == "written") return machines_.install_written(m->name, detail.dump(), "agent");
+  if (r.stage == "failed") return machines_.install_failed(m->name, r.message, "agent");
+  if (m->state != inventory::MachineState::kInstalling) {
+    return conflict("machine " + m->name + " is not installing");
+  }
+  // Only the start of a stage goes to the event log; the rest stays in memory.
+  if (first) {
+    if (auto s = machines_.record_event(m->id, "install.progress", detail.dump()); !s) {
+      return Refusal{Refusal::Kind::kStorage, s.error().message};
+    }
+  }
+  log::get("install")->info("progress machine={} stage={} done={} total={}", m->name, r.stage,
+                            r.bytes_done, r.bytes_total);
+  return *m;
+}
+
+Outcome<Machine> InstallService::first_boot(const std::string& key, const json& detail) {
+  auto done = machines_.finish_install(key, detail.dump(), "installed-os");
+  if (done) progress_.erase(done->id);
+  return done;
+}
+
+std::optional<InstallProgress> InstallService::progress_of(int64_t machine_id) const {
+  auto it = progress_.find(machine_id);
+  if (it == progress_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace slipway::controlplane

@@ -1,0 +1,100 @@
+#pragma once
+// InstallService: image-based installs, from `slipway machines install` to the installed OS's
+// first-boot callback.
+//
+//   start()      a ready or deployed machine becomes installing with a profile (given, or the one
+//                its selectors choose) whose image is in the library; stage pending
+//   plan_for()   what the runtime's agent in install mode fetches: the image (URL, SHA-256,
+//                format, size) and the per-machine files it writes onto the installed system
+//   progress()   the agent's progress; "written" moves the stage on (the machine now boots its
+//                disk), "failed" ends the install (the machine is ready again)
+//   first_boot() the installed OS called back: the machine is deployed
+//
+// Progress is kept in memory (the latest report per machine); stage changes are events.
+// Thread-safety: one thread (the io_context's).
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "boot/profile.h"
+#include "common/clock.h"
+#include "common/mac_address.h"
+#include "inventory/machine_store.h"
+
+namespace slipway::controlplane {
+
+// An image of the library, as an install needs it.
+struct InstallImage {
+  std::string name;
+  std::string sha256;  // of the stored bytes (compressed ones for raw.zst)
+  std::string format;  // "raw" or "raw.zst" (what the agent can write today)
+  uint64_t size = 0;   // stored bytes
+  std::string path;    // URL path on the appliance, e.g. "/images/sha256/<hex>"
+};
+using ImageLookup = std::function<std::optional<InstallImage>(const std::string& name)>;
+
+// A file the agent writes onto the installed system's root filesystem.
+struct InstallFile {
+  std::string path;  // absolute, inside the installed system
+  std::string content;
+  uint32_t mode = 0644;
+};
+// Per-machine files beyond the built-in ones (hostname, hosts, first-boot settings), e.g. a
+// cloud-init seed rendered from the profile's templates. An Error stops the plan.
+using ExtraFiles = std::function<Result<std::vector<InstallFile>>(const inventory::Machine&,
+                                                                  const boot::Profile&)>;
+
+struct InstallProgress {
+  std::string stage;  // "writing", "written", "failed"
+  uint64_t bytes_done = 0;
+  uint64_t bytes_total = 0;
+  std::string message;
+  int64_t at = 0;
+};
+
+class InstallService {
+ public:
+  // `public_url`: the appliance's base URL as machines reach it (boot.public_url).
+  // Everything must outlive the service.
+  InstallService(inventory::MachineStore& machines, const std::vector<boot::Profile>& profiles,
+                 ImageLookup images, ExtraFiles extra_files, std::string public_url,
+                 const Clock& clock);
+
+  // `profile` empty: the profile the machine's selectors choose (explain_profile).
+  inventory::Outcome<inventory::Machine> start(const std::string& key, const std::string& profile,
+                                               const std::string& actor);
+  // The install plan of the installing machine with this MAC (kConflict when it has no pending
+  // install).
+  inventory::Outcome<nlohmann::json> plan_for(const MacAddress& mac) const;
+  inventory::Outcome<inventory::Machine> progress(const MacAddress& mac,
+                                                  const InstallProgress& report);
+  // `detail`: what the callback said (hostname, machine id...), kept in the event.
+  inventory::Outcome<inventory::Machine> first_boot(const std::string& key,
+                                                    const nlohmann::json& detail);
+
+  std::optional<InstallProgress> progress_of(int64_t machine_id) const;
+
+ private:
+  const boot::Profile* find_profile(const std::string& name) const;
+
+  inventory::MachineStore& machines_;
+  const std::vector<boot::Profile>& profiles_;
+  ImageLookup images_;
+  ExtraFiles extra_files_;
+  std::string public_url_;
+  const Clock& clock_;
+  std::map<int64_t, InstallProgress> progress_;
+};
+
+// The files every install writes: /etc/hostname, /etc/hosts and /etc/slipway/firstboot.env (the
+// test image's first-boot script reads the callback URL, MAC and UUID there).
+std::vector<InstallFile> base_install_files(const inventory::Machine& machine,
+                                            const MacAddress& boot_mac,
+                                            const std::string& public_url);
+
+}  // namespace slipway::controlplane

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# End to end: image-based installs. A BIOS VM (SeaBIOS, virtio disk) and a UEFI VM (OVMF, AHCI
+# disk), both with blank disks larger than the image, sit powered off behind the virtual BMC.
+#  1. `slipway images import` puts the test image (image/build-test-image.sh) in the library;
+#  2. `slipway power on` wakes both; they are inspected and become ready, then power off;
+#  3. `slipway machines install NAME --profile debian` for both, then `slipway power on` again:
+#     the runtime boots in install mode, the agent writes the image (SHA-256 checked), moves
+#     the backup GPT to the end of the larger disk, writes hostname and first-boot settings,
+#     and reboots; the script now boots the local disk; Debian starts, its first-boot script
+#     calls back, and the machine is deployed;
+#  4. a reinstall of the BIOS machine (power cut, install again, power on) ends deployed again.
+# Checks: the API's states and events (install.started/written/first_boot), the VMs' serial
+# consoles (the first-boot line with the hostname the appliance gave), the disks' partition
+# tables (sfdisk --verify: the backup GPT at the end of the disk).
+# Usage: install_test.sh BUILD_DIR
+source "$(dirname "$0")/../lib/common.sh"
+source "$(dirname "$0")/../lib/lab.sh"
+source "$(dirname "$0")/../lib/install.sh"
+slipway_bins "$1"
+slipway_test_init "e2e-install"
+
+install_test_image
+image_raw_bytes=$(zstd -lv "$INSTALL_IMAGE" 2>/dev/null | sed -n 's/.*Decompressed Size:.*(\([0-9]*\) B).*/\1/p')
+
+lab_assets "$BUILD_DIR"
+lab_probe_accel
+ns=swe-inst-$$
+lab_network "$ns"
+lab_config "$WORK/slipway.yaml" "$WORK/data"
+install_config "$WORK/slipway.yaml"
+export SLIPWAY_URL=http://$LAB_SERVER_IP:8080
+start_slipway "$ns" "$WORK/slipway.yaml" "$WORK/slipway.log"
+
+install_import "$ns"
+
+vms=(bios uefi)
+declare -A disk_bus=([bios]=virtio [uefi]=ahci)
+declare -A mac uuid pidfile vm_pid name
+bmc_args=()
+n=0
+for vm in "${vms[@]}"; do
+  n=$((n + 1))
+  mac[$vm]=$(printf '52:54:00:1e:0%d:%02x' "$n" $((RANDOM % 256)))
+  uuid[$vm]=$(printf '5a1e001e-%04x-4000-8000-%012x' "$n" "$RANDOM$RANDOM")
+  name[$vm]=web-$vm
+  lab_vm "$ns" "$vm" "$vm" "${mac[$vm]}" "${uuid[$vm]}" --memory 768 --disk 3G \
+    --disk-bus "${disk_bus[$vm]}" --reboot --command-only
+  pidfile[$vm]=$LAB_VM_PIDFILE
+  bmc_args+=(--machine "${mac[$vm]}=$LAB_VM_COMMAND")
+done
+lab_bmc "$ns" "$WORK/bmc.log" --rewake "${bmc_args[@]}"
+
+# power_on KEY...: wakes the machines and tracks each VM's QEMU as the BMC starts it.
+power_on() {
+  local vm
+  for vm in "${vms[@]}"; do rm -f "${pidfile[$vm]}"; done
+  out=$(in_ns "$ns" "$SLIPWAY_BIN" power on "$@" --timeout 300 2>&1) || fail "power on $*: $out"
+  for vm in "${vms[@]}"; do
+    if [[ " $* " == *" ${mac[$vm]} "* || " $* " == *" ${name[$vm]} "* ]]; then
+      wait_until 30 "the BMC to start $vm" test -s "${pidfile[$vm]}"
+      vm_pid[$vm]=$(cat "${pidfile[$vm]}")
+      track_pid "${vm_pid[$vm]}"
+    fi
+  done
+}
+is_state() { is_machine_state "$ns" "$1" "$2"; }
+powered_off() { ! kill -0 "${vm_pid[$1]}" 2>/dev/null; }
+
+# Enrollment: both become ready, get their names, and power off.
+power_on "${mac[bios]}" "${mac[uefi]}"
+for vm in "${vms[@]}"; do
+  wait_until 300 "$vm to be ready" is_state "${mac[$vm]}" ready
+  in_ns "$ns" "$SLIPWAY_BIN" machines rename "${mac[$vm]}" "${name[$vm]}" >/dev/null || fail "rename $vm"
+  wait_until 120 "$vm to power off after inspection" powered_off "$vm"
+  forget_pid "${vm_pid[$vm]}"
+done
+pass "both machines inspected, ready and powered off"
+
+# install_and_wait VM...: install, power on, wait for deployed; logs the seconds it took.
+install_and_wait() {
+  local vm start=$SECONDS
+  for vm in "$@"; do
+    out=$(in_ns "$ns" "$SLIPWAY_BIN" machines install "${name[$vm]}" --profile debian 2>&1) ||
+      fail "machines install ${name[$vm]}: $out"
+    is_state "${name[$vm]}" installing || fail "${name[$vm]} is not installing after install: $out"
+  done
+  local keys=()
+  for vm in "$@"; do keys+=("${name[$vm]}"); done
+  power_on "${keys[@]}"
+  for vm in "$@"; do
+    wait_until 900 "${name[$vm]} to be deployed (serial: $WORK/vm-$vm.log)" \
+      is_state "${name[$vm]}" deployed
+    log "install of ${name[$vm]} ($vm): install to deployed in $((SECONDS - start)) s"
+  done
+}
+
+install_and_wait "${vms[@]}"
+for vm in "${vms[@]}"; do
+  m=$(in_ns "$ns" "$SLIPWAY_BIN" machines show "${name[$vm]}" --json)
+  jq -e '.machine.state == "deployed" and .machine.profile == "debian"' <<<"$m" >/dev/null ||
+    fail "${name[$vm]}: not deployed with profile debian: $(jq -c '.machine' <<<"$m")"
+  kinds=$(jq -r '[.events[].kind] | join(" ")' <<<"$m")
+  for k in install.started install.written install.first_boot; do
+    [[ " $kinds " == *" $k "* ]] || fail "${name[$vm]}: no $k event: $kinds"
+  done
+  jq -e --arg h "${name[$vm]}" '[.events[] | select(.kind == "install.first_boot")][0].detail.hostname == $h' \
+    <<<"$m" >/dev/null || fail "${name[$vm]}: the first-boot callback did not carry hostname ${name[$vm]}"
+  grep -q "slipway-firstboot: hostname=${name[$vm]} callback=ok" "$WORK/vm-$vm.log" ||
+    fail "${name[$vm]}: no first-boot line with its hostname on the serial console ($WORK/vm-$vm.log)"
+  grep -q "install done:" "$WORK/vm-$vm.log" || fail "${name[$vm]}: the agent did not finish on the console"
+  written=$(jq -r '[.events[] | select(.kind == "install.written")][0].detail.message' <<<"$m")
+  pass "${name[$vm]} ($vm, ${disk_bus[$vm]}): installed and deployed; agent: $written"
+done
+# The disk of the BIOS VM, read while it runs (a copy): GPT valid, backup at the 3 GiB end.
+cp --sparse=always "$WORK/disk-bios.img" "$WORK/disk-bios-copy.img"
+verify=$(sfdisk --verify "$WORK/disk-bios-copy.img" 2>&1) || fail "sfdisk --verify: $verify"
+lastlba=$(sfdisk --json "$WORK/disk-bios-copy.img" | jq '.partitiontable.lastlba')
+[[ $lastlba == $(((3 << 30) / 512 - 34)) ]] ||
+  fail "the GPT's last usable LBA is $lastlba, not the end of the 3 GiB disk (image: $image_raw_bytes bytes)"
+rm -f "$WORK/disk-bios-copy.img"
+pass "the BIOS VM's disk has a valid GPT with its backup at the end of the larger disk"
+
+# Reinstall: cut the power (kill QEMU), install again, power on.
+vm=bios
+stop_pid "${vm_pid[$vm]}"
+forget_pid "${vm_pid[$vm]}"
+wait_until 30 "$vm to be off" powered_off "$vm"
+vms=(bios)
+install_and_wait bios
+grep -q "slipway-firstboot: hostname=${name[bios]} callback=ok" "$WORK/vm-bios.log" ||
+  fail "reinstall: no first-boot line on the serial console"
+events=$(in_ns "$ns" "$SLIPWAY_BIN" machines show "${name[bios]}" --json | jq '[.events[] | select(.kind == "install.first_boot")] | length')
+[[ $events == 2 ]] || fail "reinstall: expected two first-boot events, have $events"
+pass "reinstall of ${name[bios]}: deployed again"
