@@ -8,7 +8,7 @@ build_pkgs=(
   cmake ninja-build g++ pkg-config clang-format
   libboost1.81-dev libyaml-cpp-dev libsqlite3-dev libarchive-dev libssl-dev
   libcurl4-openssl-dev libpcap-dev libzstd-dev libspdlog-dev libcli11-dev
-  nlohmann-json3-dev libgtest-dev libgmock-dev
+  nlohmann-json3-dev libgtest-dev libgmock-dev libctemplate-dev
   clang libclang-rt-14-dev
 )
 # What the tests, the runtime image and the virtual lab use at run time.
