@@ -72,4 +72,38 @@ int profiles_explain(const std::string& server_url, const std::string& machine, 
   return chosen ? 0 : 1;
 }
 
+int profiles_render(const std::string& server_url, const std::string& machine,
+                    const std::string& name, const std::string& mac) {
+  ApiClient client(server_url);
+  std::string boot_mac = mac;
+  if (boot_mac.empty()) {
+    auto doc =
+        api_answer(client, client.get("/api/v1/machines/" + url::encode(machine)), "machine");
+    if (!doc) return 1;
+    int64_t latest = -1;
+    for (const auto& i : (*doc)["machine"].value("interfaces", json::array())) {
+      if (i.value("last_seen", int64_t{0}) > latest) {
+        latest = i.value("last_seen", int64_t{0});
+        boot_mac = i.value("mac", "");
+      }
+    }
+    if (boot_mac.empty()) {
+      std::cerr << "slipway: machine " << machine << " has no interface\n";
+      return 1;
+    }
+  }
+  auto response =
+      client.get("/boot/templates/" + url::encode(name) + "?mac=" + url::encode(boot_mac));
+  if (!response) {
+    std::cerr << "slipway: " << response.error().message << "\n";
+    return 1;
+  }
+  if (response->status != 200) {
+    std::cerr << "slipway: " << api_error_text(*response) << "\n";
+    return 1;
+  }
+  std::cout << response->body;
+  return 0;
+}
+
 }  // namespace slipway::controlplane
