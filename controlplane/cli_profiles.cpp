@@ -35,17 +35,25 @@ int profiles_list(const std::string& server_url, bool as_json) {
     std::cout << doc->dump(2) << "\n";
     return 0;
   }
-  Table table({"PROFILE", "INSTALLS", "PRIORITY", "SELECTS"});
+  Table table({"PROFILE", "INSTALLS", "TEMPLATES", "PRIORITY", "SELECTS"});
   for (const auto& p : (*doc)["profiles"]) {
     const json& installs = p["installs"];
     std::string what = installs.contains("image")
                            ? "image " + installs["image"].get<std::string>()
                            : "installer " + installs["installer"].value("kernel", "");
+    std::string templates;
+    const json own = p.value("templates", json::object());
+    for (const auto& [name, file] : own.items()) {
+      templates += (templates.empty() ? "" : ",") + name;
+    }
+    if (templates.empty()) templates = "built-in";
     const json& selectors = p["select"];
-    if (selectors.empty()) table.add_row({p.value("name", ""), what, "-", "(no selector)"});
+    if (selectors.empty()) {
+      table.add_row({p.value("name", ""), what, templates, "-", "(no selector)"});
+    }
     for (const auto& s : selectors) {
-      table.add_row(
-          {p.value("name", ""), what, std::to_string(s.value("priority", 0)), selector_text(s)});
+      table.add_row({p.value("name", ""), what, templates, std::to_string(s.value("priority", 0)),
+                     selector_text(s)});
     }
   }
   std::cout << table.render();
