@@ -12,6 +12,9 @@ MachineTemplates::MachineTemplates(const BootConfig& boot, const std::vector<Pro
                                    const inventory::MachineStore& machines)
     : boot_(boot), profiles_(profiles), install_(install), machines_(machines) {
   for (const auto& p : profiles_) any_ipxe_ = any_ipxe_ || p.templates.contains("ipxe");
+  // Parses the built-ins now, at start-up (parsing briefly captures std::cerr), not on the first
+  // request.
+  builtin_templates();
 }
 
 nlohmann::json MachineTemplates::facts_of(const inventory::Machine& m) const {
