@@ -55,6 +55,9 @@ Result<std::string> BootService::script_for(const MacAddress& mac, const std::op
                                             std::optional<Ipv4> client_ip) {
   auto target = target_for(mac, uuid, client_ip, "ipxe", "ipxe script");
   if (!target) return target.error();
+  if (script_template_) {
+    if (auto templated = script_template_(*target)) return std::move(*templated);
+  }
   return render_ipxe_script(config_, *target);
 }
 

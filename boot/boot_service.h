@@ -5,6 +5,7 @@
 //
 // Thread-safety: one thread (the io_context's).
 
+#include <functional>
 #include <optional>
 #include <unordered_map>
 
@@ -34,6 +35,12 @@ class BootService {
 
   const BootConfig& config() const { return config_; }
 
+  // Replaces the generated iPXE script of the machines it answers for (a profile's `ipxe`
+  // template, MachineTemplates::ipxe_script); nullopt keeps the generated one. Unset (the
+  // default), script_for() renders the generated script without looking anything up.
+  using ScriptTemplate = std::function<std::optional<Result<std::string>>(const ScriptTarget&)>;
+  void set_script_template(ScriptTemplate hook) { script_template_ = std::move(hook); }
+
   // How long after an ACK that carried a loader an iPXE from the same MAC is taken to be that
   // loader, even without our marker (UEFI HTTP Boot gives iPXE no cached DHCP reply to echo).
   static constexpr int64_t kLoaderWindowSeconds = 60;
@@ -49,6 +56,7 @@ class BootService {
   inventory::MachineStore& machines_;
   const Clock& clock_;
   std::unordered_map<MacAddress, int64_t> loader_acked_at_;
+  ScriptTemplate script_template_;
 };
 
 }  // namespace slipway::boot

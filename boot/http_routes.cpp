@@ -65,4 +65,50 @@ void add_boot_routes(http::Router& router, BootService& service, const ConfinedR
       });
 }
 
+void add_template_routes(http::Router& router, const MachineTemplates& templates,
+                         Metrics& metrics) {
+  Counter& rendered = metrics.counter("slipway_boot_templates_total", "Templates rendered");
+  Counter& failed = metrics.counter("slipway_boot_template_errors_total",
+                                    "Template requests refused or failed to render");
+  router.add_prefix(
+      bhttp::verb::get, "/boot/templates/", [&](const http::RequestContext& ctx) -> http::Response {
+        const auto& req = ctx.request;
+        // NAME?mac=MAC or MAC/NAME.
+        std::string_view rest = ctx.rest;
+        std::string mac_text, name;
+        if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
+          mac_text = std::string(rest.substr(0, slash));
+          name = std::string(rest.substr(slash + 1));
+        } else {
+          name = std::string(rest);
+          if (auto m = ctx.query.find("mac"); m != ctx.query.end()) mac_text = m->second;
+        }
+        auto refuse = [&](bhttp::status status, const std::string& why) {
+          failed.inc();
+          return http::error_response(req, status, why);
+        };
+        if (mac_text.empty()) return refuse(bhttp::status::bad_request, "missing 'mac'");
+        auto mac = MacAddress::parse(mac_text);
+        if (!mac)
+          return refuse(bhttp::status::bad_request, "not a MAC address: '" + mac_text + "'");
+        if (auto why = invalid_template_name(name)) return refuse(bhttp::status::not_found, *why);
+        auto text = templates.render(*mac, name);
+        if (!text) {
+          const auto& r = text.refusal();
+          log::get("boot")->warn("template refused mac={} template={} reason=\"{}\"",
+                                 mac->to_string(), name, r.message);
+          return refuse(r.kind == inventory::Refusal::Kind::kNotFound
+                            ? bhttp::status::not_found
+                            : bhttp::status::unprocessable_entity,
+                        r.message);
+        }
+        rendered.inc();
+        auto res = http::make_response(req, bhttp::status::ok, std::move(*text),
+                                       "text/plain; charset=utf-8");
+        // Per-machine content: never cached, never shared between machines.
+        res.set(bhttp::field::cache_control, "no-store");
+        return res;
+      });
+}
+
 }  // namespace slipway::boot

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "boot/template_set.h"
 #include "common/mac_address.h"
 #include "common/result.h"
 #include "common/uuid.h"
@@ -63,6 +64,11 @@ struct Profile {
   std::optional<InstallerBoot> installer;  // exactly one of installer and image
   std::optional<std::string> image;        // an image library name
   std::vector<Selector> selectors;
+  // The profile's own templates (loaded at configuration load); a name it lacks falls back to
+  // builtin_templates(). An `ipxe` template replaces the generated iPXE script.
+  TemplateSet templates;
+  // Added after install.ssh_authorized_keys for the machines of this profile.
+  std::vector<std::string> ssh_authorized_keys;
 };
 
 // Why a selector did or did not match: one line per condition.

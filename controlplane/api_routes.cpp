@@ -173,10 +173,12 @@ json profile_json(const boot::Profile& p) {
                                    {{"kernel", p.installer->kernel},
                                     {"initrd", p.installer->initrd},
                                     {"cmdline", p.installer->cmdline}}}});
-  return {{"name", p.name},
-          {"description", p.description},
-          {"installs", installs},
-          {"select", selectors}};
+  // The profile's own templates and their files; other names come from the built-ins.
+  json templates = json::object();
+  for (const auto& name : p.templates.names()) templates[name] = p.templates.source(name);
+  return {{"name", p.name},         {"description", p.description},
+          {"installs", installs},   {"select", selectors},
+          {"templates", templates}, {"ssh_authorized_keys", p.ssh_authorized_keys.size()}};
 }
 
 json choice_json(const boot::ProfileChoice& choice) {

@@ -7,7 +7,8 @@
 //   GET  /api/v1/machines/KEY/profile            {"profile": NAME|null, "summary", "selectors":
 //                                                [{"profile", "selector", "priority", "matched",
 //                                                "reasons": [...]}]}: which profile and why
-//   GET  /api/v1/profiles          {"profiles": [...]}: the configured profiles
+//   GET  /api/v1/profiles          {"profiles": [...]}: the configured profiles, each with its
+//                                  own "templates" ({name: file}) and SSH key count
 //   POST /api/v1/machines/KEY/approve            {} -> {"machine": ...}
 //   POST /api/v1/machines/KEY/rename             {"name": "web1"}
 //   POST /api/v1/machines/KEY/labels             {"set": {"rack": "r1"}, "remove": ["old"]}

@@ -8,6 +8,7 @@
 
 #include "boot/boot_service.h"
 #include "boot/http_routes.h"
+#include "boot/machine_templates.h"
 #include "boot/tftp_files.h"
 #include "common/clock.h"
 #include "common/confined_path.h"
@@ -76,6 +77,11 @@ int serve(const AppConfig& c) {
   dhcp::SqliteLeaseStore leases(*db);
   inventory::SqliteMachineStore machines(*db, clock);
   boot::BootService boot_service(c.boot, machines, clock);
+  boot::MachineTemplates templates(c.boot, c.profiles, c.install, machines);
+  if (templates.any_ipxe_template()) {
+    boot_service.set_script_template(
+        [&templates](const boot::ScriptTarget& target) { return templates.ipxe_script(target); });
+  }
   // Per-machine boot files over TFTP: by the MAC in the name, or by the asking address's lease.
   boot::TftpFiles generated(boot_service, [&leases, &clock](Ipv4 address) {
     auto lease = dhcp::current_lease(leases, address, clock.now());
@@ -117,9 +123,10 @@ int serve(const AppConfig& c) {
   // The image library arrives with imaging's ImageLibrary; until then no image is known.
   InstallService install(
       machines, c.profiles, [](const std::string&) { return std::optional<InstallImage>(); },
-      nullptr, c.boot.public_url, clock);
+      install_seed_files(templates, c.install), c.boot.public_url, clock);
   http::Router router;
   boot::add_boot_routes(router, boot_service, assets, metrics);
+  boot::add_template_routes(router, templates, metrics);
   add_api_routes(router, ApiServices{machines, leases, metrics, c.enrollment, c.profiles,
                                      dhcp.get(), &install});
   add_install_routes(router, install);

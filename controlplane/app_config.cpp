@@ -77,10 +77,11 @@ AppConfig::Tftp parse_tftp_config(const ConfigNode& t) {
 
 }  // namespace
 
-AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& lookup) {
+AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& lookup,
+                       const std::filesystem::path& config_dir) {
   root.allow_keys({"data_dir", "assets_dir", "log_level", "busy_poll_us", "interface", "interfaces",
                    "server_address", "dhcp", "tftp", "http", "boot", "enrollment", "power",
-                   "profiles"});
+                   "profiles", "install"});
   AppConfig c;
   c.data_dir = root.string_or("data_dir", c.data_dir.string());
   c.assets_dir = root.string_or("assets_dir", (c.data_dir / "assets").string());
@@ -177,7 +178,8 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
   }
   if (auto e = root.find("enrollment")) c.enrollment = parse_enrollment_config(*e);
   if (auto p = root.find("power")) c.power = parse_power_config(*p);
-  if (auto p = root.find("profiles")) c.profiles = parse_profiles(*p);
+  if (auto p = root.find("profiles")) c.profiles = parse_profiles(*p, config_dir);
+  if (auto i = root.find("install")) c.install = parse_install_config(*i);
   if (c.power.wol.mode != wol::WolMode::kUdp && c.power.wol.raw_interface.empty()) {
     if (c.interfaces.empty()) {
       root.child("power").child("wol").fail(
@@ -191,10 +193,10 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
 
 AppConfig load_config(const std::filesystem::path& path) {
   auto root = ConfigNode::load_file(path);
-  AppConfig c = parse_config(root, interface_address);
-  c.source = path;
-  // Relative folders are relative to the configuration file, not to the working directory.
+  // Relative paths are relative to the configuration file, not to the working directory.
   auto base = std::filesystem::absolute(path).parent_path();
+  AppConfig c = parse_config(root, interface_address, base);
+  c.source = path;
   if (c.data_dir.is_relative()) c.data_dir = base / c.data_dir;
   if (c.assets_dir.is_relative()) c.assets_dir = base / c.assets_dir;
   for (const auto& name : c.interfaces) {

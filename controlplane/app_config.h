@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "boot/boot_config.h"
+#include "boot/machine_templates.h"
 #include "boot/profile.h"
 #include "common/config_node.h"
 #include "common/ipv4.h"
@@ -49,6 +50,7 @@ struct AppConfig {
   inventory::EnrollmentConfig enrollment;
   PowerConfig power;
   std::vector<boot::Profile> profiles;
+  boot::InstallConfig install;
 
   std::filesystem::path database() const { return data_dir / "slipway.db"; }
 };
@@ -60,8 +62,10 @@ using InterfaceAddressLookup = std::function<std::optional<Ipv4>(const std::stri
 std::optional<Ipv4> interface_address(const std::string& name);
 bool interface_exists(const std::string& name);
 
-// Throws config::ConfigError.
-AppConfig parse_config(const config::ConfigNode& root, const InterfaceAddressLookup& lookup);
+// Throws config::ConfigError. Relative template paths are relative to `config_dir` (load_config
+// passes the configuration file's folder; empty: the working directory).
+AppConfig parse_config(const config::ConfigNode& root, const InterfaceAddressLookup& lookup,
+                       const std::filesystem::path& config_dir = {});
 AppConfig load_config(const std::filesystem::path& path);
 
 }  // namespace slipway::controlplane

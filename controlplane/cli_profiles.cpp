@@ -35,17 +35,25 @@ int profiles_list(const std::string& server_url, bool as_json) {
     std::cout << doc->dump(2) << "\n";
     return 0;
   }
-  Table table({"PROFILE", "INSTALLS", "PRIORITY", "SELECTS"});
+  Table table({"PROFILE", "INSTALLS", "TEMPLATES", "PRIORITY", "SELECTS"});
   for (const auto& p : (*doc)["profiles"]) {
     const json& installs = p["installs"];
     std::string what = installs.contains("image")
                            ? "image " + installs["image"].get<std::string>()
                            : "installer " + installs["installer"].value("kernel", "");
+    std::string templates;
+    const json own = p.value("templates", json::object());
+    for (const auto& [name, file] : own.items()) {
+      templates += (templates.empty() ? "" : ",") + name;
+    }
+    if (templates.empty()) templates = "built-in";
     const json& selectors = p["select"];
-    if (selectors.empty()) table.add_row({p.value("name", ""), what, "-", "(no selector)"});
+    if (selectors.empty()) {
+      table.add_row({p.value("name", ""), what, templates, "-", "(no selector)"});
+    }
     for (const auto& s : selectors) {
-      table.add_row(
-          {p.value("name", ""), what, std::to_string(s.value("priority", 0)), selector_text(s)});
+      table.add_row({p.value("name", ""), what, templates, std::to_string(s.value("priority", 0)),
+                     selector_text(s)});
     }
   }
   std::cout << table.render();
@@ -70,6 +78,40 @@ int profiles_explain(const std::string& server_url, const std::string& machine, 
     for (const auto& r : v["reasons"]) std::cout << "    " << r.get<std::string>() << "\n";
   }
   return chosen ? 0 : 1;
+}
+
+int profiles_render(const std::string& server_url, const std::string& machine,
+                    const std::string& name, const std::string& mac) {
+  ApiClient client(server_url);
+  std::string boot_mac = mac;
+  if (boot_mac.empty()) {
+    auto doc =
+        api_answer(client, client.get("/api/v1/machines/" + url::encode(machine)), "machine");
+    if (!doc) return 1;
+    int64_t latest = -1;
+    for (const auto& i : (*doc)["machine"].value("interfaces", json::array())) {
+      if (i.value("last_seen", int64_t{0}) > latest) {
+        latest = i.value("last_seen", int64_t{0});
+        boot_mac = i.value("mac", "");
+      }
+    }
+    if (boot_mac.empty()) {
+      std::cerr << "slipway: machine " << machine << " has no interface\n";
+      return 1;
+    }
+  }
+  auto response =
+      client.get("/boot/templates/" + url::encode(name) + "?mac=" + url::encode(boot_mac));
+  if (!response) {
+    std::cerr << "slipway: " << response.error().message << "\n";
+    return 1;
+  }
+  if (response->status != 200) {
+    std::cerr << "slipway: " << api_error_text(*response) << "\n";
+    return 1;
+  }
+  std::cout << response->body;
+  return 0;
 }
 
 }  // namespace slipway::controlplane

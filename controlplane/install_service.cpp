@@ -41,6 +41,25 @@ std::vector<InstallFile> base_install_files(const Machine& machine, const MacAdd
   };
 }
 
+ExtraFiles install_seed_files(const boot::MachineTemplates& templates,
+                              const boot::InstallConfig& install) {
+  return [&templates, &install](const Machine&, const MacAddress& mac,
+                                const boot::Profile& p) -> Result<std::vector<InstallFile>> {
+    std::vector<InstallFile> files;
+    for (const char* name : {"user-data", "meta-data"}) {
+      auto text = templates.render(mac, name);
+      if (!text) return Error{"template " + std::string(name) + ": " + text.refusal().message};
+      files.push_back({"/var/lib/cloud/seed/nocloud/" + std::string(name), *text, 0600});
+    }
+    std::string keys;
+    for (const auto* list : {&install.ssh_authorized_keys, &p.ssh_authorized_keys}) {
+      for (const auto& k : *list) keys += k + "\n";
+    }
+    if (!keys.empty()) files.push_back({"/root/.ssh/authorized_keys", keys, 0600});
+    return files;
+  };
+}
+
 InstallService::InstallService(inventory::MachineStore& machines,
                                const std::vector<boot::Profile>& profiles, ImageLookup images,
                                ExtraFiles extra_files, std::string public_url, const Clock& clock)
@@ -116,7 +135,7 @@ Outcome<json> InstallService::plan_for(const MacAddress& mac) const {
   }
   std::vector<InstallFile> files = base_install_files(*m, mac, public_url_);
   if (extra_files_) {
-    auto extra = extra_files_(*m, *p);
+    auto extra = extra_files_(*m, mac, *p);
     if (!extra) {
       return conflict("machine " + m->name + ", profile " + p->name + ": " + extra.error().message);
     }

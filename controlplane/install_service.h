@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "boot/machine_templates.h"
 #include "boot/profile.h"
 #include "common/clock.h"
 #include "common/mac_address.h"
@@ -96,5 +97,11 @@ class InstallService {
 std::vector<InstallFile> base_install_files(const inventory::Machine& machine,
                                             const MacAddress& boot_mac,
                                             const std::string& public_url);
+
+// The profile's cloud-init NoCloud seed (its `user-data` and `meta-data` templates, else the
+// built-in ones) at /var/lib/cloud/seed/nocloud/, and root's authorized_keys (install and
+// profile keys) when there are any. `templates` and `install` must outlive the function.
+ExtraFiles install_seed_files(const boot::MachineTemplates& templates,
+                              const boot::InstallConfig& install);
 
 }  // namespace slipway::controlplane

@@ -134,6 +134,15 @@ int main(int argc, char** argv) {
       "explain", "Which profile a machine gets and why: every selector, condition by condition");
   std::string explain_key;
   profiles_explain->add_option("machine", explain_key, "Name, MAC or UUID")->required();
+  auto* profiles_render = profiles->add_subcommand(
+      "render",
+      "Print one of a machine's templates as the machine gets it (kickstart, preseed, "
+      "user-data, meta-data, ipxe, ...)");
+  std::string render_key, render_template, render_mac;
+  profiles_render->add_option("machine", render_key, "Name, MAC or UUID")->required();
+  profiles_render->add_option("template", render_template, "Template name")->required();
+  profiles_render->add_option("--mac", render_mac,
+                              "Render as booted from this MAC (default: the interface seen last)");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -174,6 +183,9 @@ int main(int argc, char** argv) {
   if (profiles_list->parsed()) return controlplane::profiles_list(server_url, profiles_json);
   if (profiles_explain->parsed()) {
     return controlplane::profiles_explain(server_url, explain_key, profiles_json);
+  }
+  if (profiles_render->parsed()) {
+    return controlplane::profiles_render(server_url, render_key, render_template, render_mac);
   }
   if (power_on->parsed()) {
     if (power_timeout > 0) power_options.timeout = std::chrono::seconds(power_timeout);

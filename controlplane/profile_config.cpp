@@ -57,8 +57,44 @@ boot::Selector parse_selector(const ConfigNode& node) {
   return s;
 }
 
-boot::Profile parse_profile(const ConfigNode& node) {
-  node.allow_keys({"name", "description", "image", "installer", "select"});
+// "<type> <base64> [comment]", one line: what sshd's authorized_keys takes without options,
+// with nothing a shell or a quoted string would interpret.
+std::vector<std::string> parse_ssh_keys(const ConfigNode& list) {
+  std::vector<std::string> keys;
+  for (const auto& item : list.as_list()) {
+    std::string key = item.as_string();
+    if (key.find_first_of("\r\n") != std::string::npos) item.fail("an SSH key is one line");
+    // Templates put keys inside quotes (the built-in kickstart and preseed do).
+    if (key.find_first_of("\"'\\`$") != std::string::npos) {
+      item.fail("an SSH key may not hold quotes, backslashes, '`' or '$'");
+    }
+    size_t space = key.find(' ');
+    if (space == 0 || space == std::string::npos || key.size() == space + 1 ||
+        key.find(' ', space + 1) == space + 1) {
+      item.fail("not an SSH public key (\"<type> <base64> [comment]\")");
+    }
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+boot::TemplateSet parse_templates(const ConfigNode& node, const std::filesystem::path& config_dir) {
+  if (!node.is_map()) node.fail("must be a map of template names to files");
+  boot::TemplateSet set;
+  for (const auto& name : node.keys()) {
+    ConfigNode value = node.child(name);
+    if (auto why = boot::invalid_template_name(name)) value.fail(*why);
+    std::filesystem::path file = value.as_string();
+    if (file.empty()) value.fail("must name a template file");
+    if (file.is_relative()) file = config_dir / file;
+    if (auto added = set.add_file(name, file); !added) value.fail(added.error().message);
+  }
+  return set;
+}
+
+boot::Profile parse_profile(const ConfigNode& node, const std::filesystem::path& config_dir) {
+  node.allow_keys(
+      {"name", "description", "image", "installer", "select", "templates", "ssh_authorized_keys"});
   boot::Profile p;
   ConfigNode name = node.child("name");
   p.name = name.as_string();
@@ -80,22 +116,33 @@ boot::Profile parse_profile(const ConfigNode& node) {
   if (auto select = node.find("select")) {
     for (const auto& item : select->as_list()) p.selectors.push_back(parse_selector(item));
   }
+  if (auto templates = node.find("templates"))
+    p.templates = parse_templates(*templates, config_dir);
+  if (auto keys = node.find("ssh_authorized_keys")) p.ssh_authorized_keys = parse_ssh_keys(*keys);
   return p;
 }
 
 }  // namespace
 
-std::vector<boot::Profile> parse_profiles(const ConfigNode& list) {
+std::vector<boot::Profile> parse_profiles(const ConfigNode& list,
+                                          const std::filesystem::path& config_dir) {
   std::vector<boot::Profile> profiles;
   std::set<std::string> names;
   for (const auto& item : list.as_list()) {
-    boot::Profile p = parse_profile(item);
+    boot::Profile p = parse_profile(item, config_dir);
     if (!names.insert(p.name).second) {
       item.child("name").fail("profile '" + p.name + "' is defined twice");
     }
     profiles.push_back(std::move(p));
   }
   return profiles;
+}
+
+boot::InstallConfig parse_install_config(const ConfigNode& node) {
+  node.allow_keys({"ssh_authorized_keys"});
+  boot::InstallConfig c;
+  if (auto keys = node.find("ssh_authorized_keys")) c.ssh_authorized_keys = parse_ssh_keys(*keys);
+  return c;
 }
 
 }  // namespace slipway::controlplane

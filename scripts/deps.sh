@@ -8,7 +8,7 @@ build_pkgs=(
   cmake ninja-build g++ pkg-config clang-format
   libboost1.81-dev libyaml-cpp-dev libsqlite3-dev libarchive-dev libssl-dev
   libcurl4-openssl-dev libpcap-dev libzstd-dev libspdlog-dev libcli11-dev
-  nlohmann-json3-dev libgtest-dev libgmock-dev
+  nlohmann-json3-dev libgtest-dev libgmock-dev libctemplate-dev
   clang libclang-rt-14-dev
 )
 # What the tests, the runtime image and the virtual lab use at run time.
@@ -17,6 +17,10 @@ test_pkgs=(
   isc-dhcp-client udhcpc tftp-hpa atftp
   qemu-system-x86 qemu-utils ipxe-qemu ipxe ovmf busybox-static
   kea-dhcp4-server kea-admin tcpdump isc-dhcp-relay
+  # Template validation: debconf-set-selections checks preseeds; cloud-init (unpacked from its
+  # .deb by the test, never installed) checks user-data with these libraries.
+  debconf python3-yaml python3-jsonschema python3-jinja2 python3-configobj python3-requests
+  python3-jsonpatch
 )
 
 # Peers and load tools of tests/bench (tftpd-hpa's and atftpd's servers are unpacked from their

@@ -290,6 +290,7 @@ TEST_F(ApiRoutesTest, ProfileExplainSaysWhichAndWhy) {
   needs_memory.priority = 20;
   needs_memory.facts = {*boot::parse_fact_condition("memory.total_bytes", ">= 8GiB")};
   big.selectors = {needs_memory};
+  ASSERT_TRUE(big.templates.add("user-data", "/etc/slipway/big.tmpl", "#cloud-config\n"));
   boot::Profile lab;
   lab.name = "lab";
   lab.installer = boot::InstallerBoot{"runtime/vmlinuz", "runtime/initrd.gz", ""};
@@ -316,6 +317,8 @@ TEST_F(ApiRoutesTest, ProfileExplainSaysWhichAndWhy) {
   ASSERT_EQ(list.status, 200u);
   EXPECT_EQ(list.body["profiles"][0]["installs"]["image"], "debian-12");
   EXPECT_EQ(list.body["profiles"][1]["select"][1]["facts"]["cpu.threads"], ">= 2");
+  EXPECT_EQ(list.body["profiles"][0]["templates"]["user-data"], "/etc/slipway/big.tmpl");
+  EXPECT_EQ(list.body["profiles"][1]["templates"], nlohmann::json::object());
   EXPECT_EQ(call(bhttp::verb::get, "/api/v1/machines/nosuch/profile").status, 404u);
 }
 

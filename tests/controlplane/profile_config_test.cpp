@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "controlplane/app_config.h"
+#include "tests/common/test_dir.h"
 #include "tests/controlplane/config_error.h"
 
 namespace slipway::controlplane {
@@ -11,9 +14,10 @@ namespace {
 using config::ConfigNode;
 
 // `yaml` is the list; it goes under `profiles:` on line 1, so its own lines count from 2.
-std::vector<boot::Profile> parse(const std::string& yaml) {
+std::vector<boot::Profile> parse(const std::string& yaml,
+                                 const std::filesystem::path& config_dir = {}) {
   return parse_profiles(
-      ConfigNode::load_string("profiles:\n" + yaml, "profiles.yaml").child("profiles"));
+      ConfigNode::load_string("profiles:\n" + yaml, "profiles.yaml").child("profiles"), config_dir);
 }
 
 std::string error_of(const std::string& yaml) {
@@ -80,6 +84,57 @@ TEST(ProfileConfig, InvalidProfilesAndSelectorsThatCouldNeverMatchFailAtLoad) {
   }
 }
 
+TEST(ProfileConfig, TemplatesAreLoadedRelativeToTheConfigFileAndKeysKept) {
+  testutil::TestDir dir;
+  std::filesystem::create_directory(dir / "templates");
+  std::ofstream(dir / "templates" / "web.tmpl") << "#cloud-config\nhostname: {{HOSTNAME}}\n";
+  std::ofstream(dir / "web.ipxe") << "#!ipxe\nexit\n";
+  auto profiles = parse(
+      "- name: web\n"
+      "  image: debian-12\n"
+      "  templates:\n"
+      "    user-data: templates/web.tmpl\n"
+      "    ipxe: " +
+          (dir / "web.ipxe").string() +
+          "\n"
+          "  ssh_authorized_keys: [\"ssh-ed25519 AAAAC3Nza ops@example.org\"]\n",
+      dir.path());
+  ASSERT_EQ(profiles.size(), 1u);
+  EXPECT_EQ(profiles[0].templates.names(), (std::vector<std::string>{"ipxe", "user-data"}));
+  EXPECT_EQ(profiles[0].templates.source("user-data"), (dir / "templates/web.tmpl").string());
+  EXPECT_EQ(profiles[0].ssh_authorized_keys,
+            (std::vector<std::string>{"ssh-ed25519 AAAAC3Nza ops@example.org"}));
+}
+
+TEST(ProfileConfig, BadTemplatesFailAtLoadWithTheYamlPositionAndTheFile) {
+  testutil::TestDir dir;
+  std::ofstream(dir / "bad.tmpl") << "#cloud-config\n{{#DISKS}}\n- {{DISK_NAME}}\n{{/DISK}}\n";
+  auto error = [&](const std::string& templates) {
+    return config_error(
+        [&] { parse("- name: web\n  image: x\n  templates:\n" + templates, dir.path()); });
+  };
+  std::string missing = error("    user-data: nope.tmpl\n");
+  EXPECT_NE(missing.find("profiles.yaml:5"), std::string::npos) << missing;
+  EXPECT_NE(missing.find((dir / "nope.tmpl").string() + ": cannot read the template file"),
+            std::string::npos)
+      << missing;
+  std::string syntax = error("    user-data: bad.tmpl\n");
+  EXPECT_NE(syntax.find("profiles.yaml:5"), std::string::npos) << syntax;
+  EXPECT_NE(syntax.find((dir / "bad.tmpl").string() + ": line 4: Found end of different section"),
+            std::string::npos)
+      << syntax;
+  std::string name = error("    User_Data: bad.tmpl\n");
+  EXPECT_NE(name.find("profiles.yaml:5"), std::string::npos) << name;
+  EXPECT_NE(name.find("a-z, 0-9 and '-'"), std::string::npos) << name;
+  std::string keys = config_error(
+      [&] { parse("- name: web\n  image: x\n  ssh_authorized_keys: [\"AAAAC3Nza\"]\n"); });
+  EXPECT_NE(keys.find("profiles.yaml:4"), std::string::npos) << keys;
+  EXPECT_NE(keys.find("not an SSH public key"), std::string::npos) << keys;
+  std::string quoted = config_error(
+      [&] { parse("- name: web\n  image: x\n  ssh_authorized_keys: [\"ssh-rsa AAAA 'me'\"]\n"); });
+  EXPECT_NE(quoted.find("may not hold quotes"), std::string::npos) << quoted;
+}
+
 TEST(ProfileConfig, PartOfSlipwayYaml) {
   AppConfig c = parse_config(ConfigNode::load_string(R"(interface: br0
 dhcp:
@@ -88,11 +143,15 @@ dhcp:
 profiles:
   - name: web
     image: debian-12
+install:
+  ssh_authorized_keys: ["ssh-ed25519 AAAAC3Nza admin@example.org"]
 )",
                                                      "slipway.yaml"),
                              fake_lookup);
   ASSERT_EQ(c.profiles.size(), 1u);
   EXPECT_EQ(c.profiles[0].name, "web");
+  EXPECT_EQ(c.install.ssh_authorized_keys,
+            (std::vector<std::string>{"ssh-ed25519 AAAAC3Nza admin@example.org"}));
 }
 
 }  // namespace
