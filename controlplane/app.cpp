@@ -18,10 +18,13 @@
 #include "common/sqlite.h"
 #include "controlplane/api_routes.h"
 #include "controlplane/dhcp_service.h"
+#include "controlplane/image_routes.h"
+#include "controlplane/image_service.h"
 #include "controlplane/open_files.h"
 #include "controlplane/power_routes.h"
 #include "controlplane/power_service.h"
 #include "dhcp/sqlite_lease_store.h"
+#include "imaging/image_library.h"
 #include "inventory/sqlite_machine_store.h"
 #include "tftp/file_source.h"
 #include "tftp/server.h"
@@ -74,6 +77,13 @@ int serve(const AppConfig& c) {
   }
   dhcp::SqliteLeaseStore leases(*db);
   inventory::SqliteMachineStore machines(*db, clock);
+  std::unique_ptr<imaging::ImageLibrary> images;
+  try {
+    images = std::make_unique<imaging::ImageLibrary>(*db, c.data_dir, clock);
+  } catch (const std::exception& e) {
+    log->error("cannot open the image library under {}: {}", c.data_dir.string(), e.what());
+    return 1;
+  }
   boot::BootService boot_service(c.boot, machines, clock);
   // Per-machine boot files over TFTP: by the MAC in the name, or by the asking address's lease.
   boot::TftpFiles generated(boot_service, [&leases, &clock](Ipv4 address) {
@@ -107,6 +117,7 @@ int serve(const AppConfig& c) {
 
   asio::io_context io(1);
   PowerService power(io, std::move(*wol_driver), c.power, machines);
+  ImageService image_service(io, *images);
   std::unique_ptr<DhcpService> dhcp;
   if (c.dhcp.enabled) {
     dhcp = std::make_unique<DhcpService>(io, c.dhcp, served, leases, machines, boot_service, clock,
@@ -118,6 +129,7 @@ int serve(const AppConfig& c) {
   add_api_routes(router,
                  ApiServices{machines, leases, metrics, c.enrollment, c.profiles, dhcp.get()});
   add_power_routes(router, power);
+  add_image_routes(router, image_service, *images);
   tftp::ServerLimits tftp_limits;
   tftp_limits.negotiation = c.tftp.negotiation;
   tftp_limits.retry = c.tftp.retry;
@@ -164,6 +176,7 @@ int serve(const AppConfig& c) {
     log->info("stopping signal={}", signal);
     if (dhcp) dhcp->stop();
     power.stop();
+    image_service.stop();
     tftp_server.stop();
     http_server.stop();
     io.stop();
