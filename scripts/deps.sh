@@ -16,7 +16,7 @@ test_pkgs=(
   iproute2 curl jq sqlite3 cpio gzip kmod
   isc-dhcp-client udhcpc tftp-hpa atftp
   qemu-system-x86 qemu-utils ipxe-qemu ipxe ovmf busybox-static
-  kea-dhcp4-server kea-admin tcpdump isc-dhcp-relay
+  kea-dhcp4-server kea-admin tcpdump isc-dhcp-relay xorriso zstd python3
 )
 
 # Peers and load tools of tests/bench (tftpd-hpa's and atftpd's servers are unpacked from their
