@@ -3,6 +3,8 @@
 # (image_server.py) on 127.0.0.1, inside a namespace of its own (only loopback). Checked:
 #   - a download the server cuts halfway is resumed with a Range request and stored under
 #     data_dir/images/sha256/<hex> with the right digest; it is served back with Range;
+#   - a server that answers a Range request with a 200 or a 206 from the wrong offset makes the
+#     download start over from zero, and it still ends with the right digest;
 #   - a wrong --sha256 is refused, the library is unchanged and nothing is kept to resume;
 #   - a server that always cuts is refused after the retries, the partial file is kept, and the
 #     next import of the same URL resumes from it;
@@ -66,6 +68,22 @@ in_ns "$ns" curl -sf -r 100-199 -o "$WORK/range.bin" -w '%{http_code}' "$SLIPWAY
 [[ $(cat "$WORK/code.txt") == 206 ]] || fail "a Range request for the image got $(cat "$WORK/code.txt")"
 cmp -s "$WORK/range.bin" <(tail -c +101 "$WORK/www/disk.raw.zst" | head -c 100) || fail "the served range differs"
 pass "the image is served at /images/sha256/<hex> with Range (206)"
+
+# A server that ignores the range (200) or answers from the wrong offset: started over from zero.
+for kind in norange badrange; do
+  slipway images import "http://127.0.0.1:8000/$kind/disk.raw.zst" --name "$kind" --sha256 "$sum" \
+    >"$WORK/$kind.txt" 2>&1 || fail "the $kind import failed: $(cat "$WORK/$kind.txt")"
+  [[ $(grep -c "^GET /$kind/disk.raw.zst range=bytes=[1-9]" "$WORK/server.log") == 1 ]] ||
+    fail "$kind: expected one resume attempt: $(grep "/$kind/" "$WORK/server.log")"
+done
+grep -q "the server ignored the range request: restarted from zero" "$WORK/norange.txt" ||
+  fail "no restart reported for a 200 to a Range request: $(cat "$WORK/norange.txt")"
+grep -q "answered a range request from byte [0-9]* with HTTP/1.1 206 .*restarting from zero" "$WORK/badrange.txt" ||
+  fail "no restart reported for a 206 from the wrong offset: $(cat "$WORK/badrange.txt")"
+[[ $(grep -c "^GET /badrange/disk.raw.zst range=-" "$WORK/server.log") == 2 ]] ||
+  fail "badrange: the restart did not ask for the whole file: $(grep "/badrange/" "$WORK/server.log")"
+slipway images rm norange >/dev/null && slipway images rm badrange >/dev/null || fail "rm failed"
+pass "a 200 or a 206 from the wrong offset to a Range request restarts from zero; digest right"
 
 # --- refusals that leave the library as it was ------------------------------------------------------
 before=$(images_json)

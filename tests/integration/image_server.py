@@ -3,6 +3,8 @@
 ranges (206 + Content-Range, 416 beyond the end) and misbehaves on purpose by path prefix:
   /cut-once/NAME  the first request for NAME sends half of its body, then drops the connection
   /flaky/NAME     every request sends half of its body and drops, while ROOT/flaky.on exists
+  /norange/NAME   like cut-once, but Range is ignored: every answer is a 200 with the whole file
+  /badrange/NAME  like cut-once, but a Range is answered with a 206 from byte 0
   /NAME           a well-behaved server
 Each request is logged to LOG as `GET PATH range=RANGE|-`.
 Usage: image_server.py ROOT PORT LOG"""
@@ -46,7 +48,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        if m:
+        if m and parts[0] == "badrange":
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes 0-{len(data) - 1}/{len(data)}")
+        elif m and parts[0] != "norange":
             start = int(m.group(1))
             self.send_response(206)
             self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
@@ -56,7 +61,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
-        cut = (parts[0] == "cut-once" and first) or (
+        cut = (parts[0] in ("cut-once", "norange", "badrange") and first) or (
             parts[0] == "flaky" and os.path.exists(os.path.join(root, "flaky.on")))
         if cut:
             self.wfile.write(body[: len(body) // 2])
