@@ -84,6 +84,14 @@ int serve(const AppConfig& c) {
     log->error("cannot open the image library under {}: {}", c.data_dir.string(), e.what());
     return 1;
   }
+  // Not an error: the image may be imported after the start. Machines of that profile cannot
+  // install until it is.
+  for (const auto& p : c.profiles) {
+    if (p.image && !images->find(*p.image)) {
+      log->warn("profile {} names image {}, which is not in the library (slipway images import)",
+                p.name, *p.image);
+    }
+  }
   boot::BootService boot_service(c.boot, machines, clock);
   // Per-machine boot files over TFTP: by the MAC in the name, or by the asking address's lease.
   boot::TftpFiles generated(boot_service, [&leases, &clock](Ipv4 address) {

@@ -32,6 +32,11 @@ tftp:
   enabled: false
 http:
   listen: 127.0.0.1
+profiles:
+  - name: installer
+    image: debian-test
+    select:
+      - labels: {role: installer}
 YAML
 export SLIPWAY_URL=http://127.0.0.1:8080
 start_slipway "$ns" "$WORK/slipway.yaml" "$WORK/slipway.log"
@@ -179,4 +184,6 @@ pass "an ISO verified by SHA256SUMS: kernel and initrd found (install.amd/) and 
 stop_pid "$SLIPWAY_PID"
 start_slipway "$ns" "$WORK/slipway.yaml" "$WORK/slipway.log"
 slipway images list | grep -q "^debian-test  *iso" || fail "after a restart: $(slipway images list)"
-pass "the library survives a restart"
+[[ $(grep -c "profile installer names image debian-test, which is not in the library" "$WORK/slipway.log") == 1 ]] ||
+  fail "expected one warning about the profile's missing image (first start only): $(grep profile "$WORK/slipway.log")"
+pass "the library survives a restart; a profile's missing image is warned about until it is imported"
