@@ -9,9 +9,9 @@ build=$src/build-fuzz
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DSLIPWAY_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C "$build" dhcp_packet_fuzz tftp_packet_fuzz agent_report_fuzz http_request_fuzz wol_magic_fuzz \
-  udp_frame_fuzz wake_frame_fuzz sha256sums_fuzz
+  udp_frame_fuzz wake_frame_fuzz sha256sums_fuzz image_format_fuzz
 for target in dhcp_packet tftp_packet agent_report http_request wol_magic udp_frame wake_frame \
-  sha256sums; do
+  sha256sums image_format; do
   corpus=$build/corpus/$target
   mkdir -p "$corpus"
   # Seeds committed with the sources, plus what earlier runs found.
