@@ -106,7 +106,10 @@ bool decide(Transfer& t) {
   const Answer& a = t.answer;
   if (a.status >= 300) return true;  // an error page: not written (see on_body)
   if (t.offset == 0) {
-    if (a.status == 206 && a.range_start.value_or(1) != 0) return t.range_refused = true, false;
+    if (a.status == 206 && a.range_start.value_or(1) != 0) {
+      t.range_refused = true;
+      return false;
+    }
     t.total = a.status == 206 ? a.range_total : a.content_length;
     return true;
   }
@@ -116,7 +119,10 @@ bool decide(Transfer& t) {
   }
   if (a.status == 200) {
     // The whole resource is coming: what the file held is replaced.
-    if (::ftruncate(::fileno(t.file), 0) != 0) return t.write_failed = true, false;
+    if (::ftruncate(::fileno(t.file), 0) != 0) {
+      t.write_failed = true;
+      return false;
+    }
     t.offset = 0;
     t.restarted = true;
     t.total = a.content_length;
