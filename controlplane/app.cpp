@@ -19,11 +19,14 @@
 #include "common/sqlite.h"
 #include "controlplane/api_routes.h"
 #include "controlplane/dhcp_service.h"
+#include "controlplane/image_routes.h"
+#include "controlplane/image_service.h"
 #include "controlplane/install_routes.h"
 #include "controlplane/open_files.h"
 #include "controlplane/power_routes.h"
 #include "controlplane/power_service.h"
 #include "dhcp/sqlite_lease_store.h"
+#include "imaging/image_library.h"
 #include "inventory/sqlite_machine_store.h"
 #include "tftp/file_source.h"
 #include "tftp/server.h"
@@ -76,6 +79,21 @@ int serve(const AppConfig& c) {
   }
   dhcp::SqliteLeaseStore leases(*db);
   inventory::SqliteMachineStore machines(*db, clock);
+  std::unique_ptr<imaging::ImageLibrary> images;
+  try {
+    images = std::make_unique<imaging::ImageLibrary>(*db, c.data_dir, clock);
+  } catch (const std::exception& e) {
+    log->error("cannot open the image library under {}: {}", c.data_dir.string(), e.what());
+    return 1;
+  }
+  // Not an error: the image may be imported after the start. Machines of that profile cannot
+  // install until it is.
+  for (const auto& p : c.profiles) {
+    if (p.image && !images->find(*p.image)) {
+      log->warn("profile {} names image {}, which is not in the library (slipway images import)",
+                p.name, *p.image);
+    }
+  }
   boot::BootService boot_service(c.boot, machines, clock);
   boot::MachineTemplates templates(c.boot, c.profiles, c.install, machines);
   if (templates.any_ipxe_template()) {
@@ -114,16 +132,22 @@ int serve(const AppConfig& c) {
 
   asio::io_context io(1);
   PowerService power(io, std::move(*wol_driver), c.power, machines);
+  ImageService image_service(io, *images);
   std::unique_ptr<DhcpService> dhcp;
   if (c.dhcp.enabled) {
     dhcp = std::make_unique<DhcpService>(io, c.dhcp, served, leases, machines, boot_service, clock,
                                          metrics,
                                          [&power](const MacAddress& mac) { power.heard(mac); });
   }
-  // The image library arrives with imaging's ImageLibrary; until then no image is known.
-  InstallService install(
-      machines, c.profiles, [](const std::string&) { return std::optional<InstallImage>(); },
-      install_seed_files(templates, c.install), c.boot.public_url, clock);
+  ImageLookup find_image = [&images](const std::string& name) -> std::optional<InstallImage> {
+    auto record = images->find(name);
+    if (!record) return std::nullopt;
+    return InstallImage{record->name, record->sha256,
+                        std::string(imaging::to_string(record->format)), record->size,
+                        imaging::image_url_path(*record)};
+  };
+  InstallService install(machines, c.profiles, find_image, install_seed_files(templates, c.install),
+                         c.boot.public_url, clock);
   http::Router router;
   boot::add_boot_routes(router, boot_service, assets, metrics);
   boot::add_template_routes(router, templates, metrics);
@@ -131,6 +155,7 @@ int serve(const AppConfig& c) {
                                      dhcp.get(), &install});
   add_install_routes(router, install);
   add_power_routes(router, power);
+  add_image_routes(router, image_service, *images);
   tftp::ServerLimits tftp_limits;
   tftp_limits.negotiation = c.tftp.negotiation;
   tftp_limits.retry = c.tftp.retry;
@@ -177,6 +202,7 @@ int serve(const AppConfig& c) {
     log->info("stopping signal={}", signal);
     if (dhcp) dhcp->stop();
     power.stop();
+    image_service.stop();
     tftp_server.stop();
     http_server.stop();
     io.stop();

@@ -9,6 +9,7 @@
 #include "controlplane/app.h"
 #include "controlplane/app_config.h"
 #include "controlplane/cli_install.h"
+#include "controlplane/cli_images.h"
 #include "controlplane/cli_machines.h"
 #include "controlplane/cli_power.h"
 #include "controlplane/cli_profiles.h"
@@ -144,6 +145,35 @@ int main(int argc, char** argv) {
   profiles_render->add_option("--mac", render_mac,
                               "Render as booted from this MAC (default: the interface seen last)");
 
+  auto* images = app.add_subcommand("images", "The image library: what machines install");
+  images->require_subcommand(1);
+  bool images_json = false;
+  images->add_flag("--json", images_json, "Print the API's JSON");
+  auto* images_import = images->add_subcommand(
+      "import",
+      "Fetch (resumable) or copy an image into the library, verify its SHA-256 and detect its "
+      "format (raw, raw.zst, tar, tar.gz, tar.zst, ISO); follows the import until it ends");
+  controlplane::ImportOptions import_options;
+  images_import
+      ->add_option("source", import_options.source,
+                   "An http(s) URL, or a file on the appliance (this machine)")
+      ->required();
+  images_import->add_option("--name", import_options.name,
+                            "The image's name (default: from the file name)");
+  auto* sha256_option = images_import->add_option("--sha256", import_options.sha256,
+                                                  "The expected SHA-256 (64 hex digits)");
+  images_import
+      ->add_option("--sha256sums", import_options.sha256sums,
+                   "A SHA256SUMS file (URL or path) listing the source's file name")
+      ->excludes(sha256_option);
+  auto* images_list = images->add_subcommand("list", "The images in the library");
+  std::string image_key;
+  auto* images_show = images->add_subcommand("show", "One image: digest, format, size, source");
+  images_show->add_option("image", image_key, "Name or sha256 digest")->required();
+  auto* images_rm = images->add_subcommand(
+      "rm", "Forget an image; its file goes when no other name has the same content");
+  images_rm->add_option("image", image_key, "Name")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve->parsed()) {
@@ -187,6 +217,13 @@ int main(int argc, char** argv) {
   if (profiles_render->parsed()) {
     return controlplane::profiles_render(server_url, render_key, render_template, render_mac);
   }
+  if (images_import->parsed()) {
+    import_options.json = images_json;
+    return controlplane::images_import(server_url, import_options);
+  }
+  if (images_list->parsed()) return controlplane::images_list(server_url, images_json);
+  if (images_show->parsed()) return controlplane::images_show(server_url, image_key, images_json);
+  if (images_rm->parsed()) return controlplane::images_rm(server_url, image_key, images_json);
   if (power_on->parsed()) {
     if (power_timeout > 0) power_options.timeout = std::chrono::seconds(power_timeout);
     power_options.wait = !no_wait;

@@ -16,7 +16,7 @@ test_pkgs=(
   iproute2 curl jq sqlite3 cpio gzip kmod fdisk zstd
   isc-dhcp-client udhcpc tftp-hpa atftp
   qemu-system-x86 qemu-utils ipxe-qemu ipxe ovmf busybox-static
-  kea-dhcp4-server kea-admin tcpdump isc-dhcp-relay
+  kea-dhcp4-server kea-admin tcpdump isc-dhcp-relay xorriso python3
   # Template validation: debconf-set-selections checks preseeds; cloud-init (unpacked from its
   # .deb by the test, never installed) checks user-data with these libraries.
   debconf python3-yaml python3-jsonschema python3-jinja2 python3-configobj python3-requests
