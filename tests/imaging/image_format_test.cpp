@@ -16,6 +16,7 @@ using Bytes = std::vector<uint8_t>;
 Bytes zeros(size_t n) { return Bytes(n, 0); }
 
 void put(Bytes& b, size_t offset, std::string_view magic) {
+  if (magic.empty()) return;
   if (b.size() < offset + magic.size()) b.resize(offset + magic.size());
   std::memcpy(b.data() + offset, magic.data(), magic.size());
 }
