@@ -20,11 +20,11 @@ test_pkgs=(
   kea-dhcp4-server kea-admin tcpdump isc-dhcp-relay
 )
 # What image/build-test-image.sh uses (the e2e test image): mmdebstrap builds the tree from the
-# host's Debian mirrors, GPT with sgdisk (partx for loop partitions: util-linux), filesystems,
-# GRUB for BIOS and UEFI installed from the host (grub2-common has grub-install).
+# host's Debian mirrors, GPT with sgdisk (partx for loop partitions: util-linux), ext4 and FAT
+# (the ESP is written with mtools), GRUB images for BIOS and UEFI made with grub-mkimage.
 image_pkgs=(
-  mmdebstrap gdisk dosfstools e2fsprogs util-linux grub2-common grub-pc-bin grub-efi-amd64-bin
-  zstd tar
+  mmdebstrap gdisk dosfstools mtools e2fsprogs util-linux
+  grub-common grub-pc-bin grub-efi-amd64-bin zstd tar
 )
 
 # Peers and load tools of tests/bench (tftpd-hpa's and atftpd's servers are unpacked from their
