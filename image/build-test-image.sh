@@ -259,6 +259,7 @@ cat >"$mnt/etc/fstab" <<EOF
 UUID=$root_uuid	/	ext4	errors=remount-ro	0	1
 UUID=$esp_uuid	/boot/efi	vfat	umask=0077,nofail	0	2
 EOF
+chmod 0644 "$mnt/etc/hostname" "$mnt/etc/hosts" "$mnt/etc/fstab"
 # Every installed copy makes its own machine-id (empty file: systemd's first boot) and its own
 # SSH host keys (slipway-ssh-keygen.service).
 : >"$mnt/etc/machine-id"
