@@ -197,39 +197,41 @@ json choice_json(const boot::ProfileChoice& choice) {
 
 void add_machine_routes(http::Router& router, inventory::MachineStore& machines,
                         const std::vector<boot::Profile>& profiles, InstallService* install) {
-  router.add_prefix(bhttp::verb::get, "/api/v1/machines/", [&](const http::RequestContext& ctx) {
-    auto p = machine_path(ctx.rest);
-    if (!p || (!p->action.empty() && p->action != "events" && p->action != "profile")) {
-      return no_such_path(ctx);
-    }
-    auto m = machines.find(p->key);
-    if (!m) return refused(ctx, inventory::unknown_machine(p->key));
-    if (p->action == "profile") {
-      return ok(ctx, choice_json(boot::explain_profile(profiles, *m, facts_of(machines, *m))));
-    }
-    auto limit = event_limit(ctx.query);
-    if (!limit) return bad_request(ctx, limit.error().message);
-    json events = events_json(machines, m->id, *limit);
-    if (p->action == "events") return ok(ctx, {{"events", events}});
-    json machine = inventory::to_json(*m);
-    machine["facts"] = facts_of(machines, *m);
-    if (auto progress = install ? install->progress_of(m->id) : std::nullopt) {
-      machine["install_progress"] = {{"stage", progress->stage},
-                                     {"bytes_done", progress->bytes_done},
-                                     {"bytes_total", progress->bytes_total},
-                                     {"message", progress->message},
-                                     {"at", progress->at}};
-    }
-    return ok(ctx, {{"machine", machine}, {"events", events}});
-  });
+  router.add_prefix(
+      bhttp::verb::get, "/api/v1/machines/", [&, install](const http::RequestContext& ctx) {
+        auto p = machine_path(ctx.rest);
+        if (!p || (!p->action.empty() && p->action != "events" && p->action != "profile")) {
+          return no_such_path(ctx);
+        }
+        auto m = machines.find(p->key);
+        if (!m) return refused(ctx, inventory::unknown_machine(p->key));
+        if (p->action == "profile") {
+          return ok(ctx, choice_json(boot::explain_profile(profiles, *m, facts_of(machines, *m))));
+        }
+        auto limit = event_limit(ctx.query);
+        if (!limit) return bad_request(ctx, limit.error().message);
+        json events = events_json(machines, m->id, *limit);
+        if (p->action == "events") return ok(ctx, {{"events", events}});
+        json machine = inventory::to_json(*m);
+        machine["facts"] = facts_of(machines, *m);
+        if (auto progress = install ? install->progress_of(m->id) : std::nullopt) {
+          machine["install_progress"] = {{"stage", progress->stage},
+                                         {"bytes_done", progress->bytes_done},
+                                         {"bytes_total", progress->bytes_total},
+                                         {"message", progress->message},
+                                         {"at", progress->at}};
+        }
+        return ok(ctx, {{"machine", machine}, {"events", events}});
+      });
 
-  router.add_prefix(bhttp::verb::post, "/api/v1/machines/", [&](const http::RequestContext& ctx) {
-    auto p = machine_path(ctx.rest);
-    if (!p || p->action.empty()) {
-      return no_such_path(ctx);
-    }
-    return machine_post(machines, install, ctx, *p);
-  });
+  router.add_prefix(bhttp::verb::post, "/api/v1/machines/",
+                    [&, install](const http::RequestContext& ctx) {
+                      auto p = machine_path(ctx.rest);
+                      if (!p || p->action.empty()) {
+                        return no_such_path(ctx);
+                      }
+                      return machine_post(machines, install, ctx, *p);
+                    });
 
   router.add_prefix(bhttp::verb::delete_, "/api/v1/machines/",
                     [&](const http::RequestContext& ctx) {

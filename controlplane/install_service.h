@@ -47,8 +47,8 @@ struct InstallFile {
 };
 // Per-machine files beyond the built-in ones (hostname, hosts, first-boot settings), e.g. a
 // cloud-init seed rendered from the profile's templates. An Error stops the plan.
-using ExtraFiles = std::function<Result<std::vector<InstallFile>>(const inventory::Machine&,
-                                                                  const boot::Profile&)>;
+using ExtraFiles = std::function<Result<std::vector<InstallFile>>(
+    const inventory::Machine&, const MacAddress& boot_mac, const boot::Profile&)>;
 
 struct InstallProgress {
   std::string stage;  // "writing", "written", "failed"

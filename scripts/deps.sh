@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that Slipway's build, tests and virtual lab need.
 # Only packages that are missing are installed, so a second run costs a second.
-# Usage: scripts/deps.sh [build|test|all|bench]   (default: all; bench adds the benchmarks' peers)
+# Usage: scripts/deps.sh [build|test|all|bench|image]
+#   (default: all; bench adds the benchmarks' peers; image: only what image/build-test-image.sh needs)
 set -euo pipefail
 
 build_pkgs=(
@@ -22,6 +23,13 @@ test_pkgs=(
   debconf python3-yaml python3-jsonschema python3-jinja2 python3-configobj python3-requests
   python3-jsonpatch
 )
+# What image/build-test-image.sh uses (the e2e test image): mmdebstrap builds the tree from the
+# host's Debian mirrors, GPT with sgdisk (partx for loop partitions: util-linux), ext4 and FAT
+# (the ESP is written with mtools), GRUB images for BIOS and UEFI made with grub-mkimage.
+image_pkgs=(
+  mmdebstrap gdisk dosfstools mtools e2fsprogs util-linux
+  grub-common grub-pc-bin grub-efi-amd64-bin zstd tar
+)
 
 # Peers and load tools of tests/bench (tftpd-hpa's and atftpd's servers are unpacked from their
 # .debs by the benchmark itself; libwrap0 is what they link against).
@@ -29,9 +37,10 @@ bench_pkgs=(atftp dnsmasq-base libwrap0 wrk)
 
 case "${1:-all}" in
   build) wanted=("${build_pkgs[@]}") ;;
-  test | all) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-  bench) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "usage: $0 [build|test|all|bench]" >&2; exit 2 ;;
+  test | all) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}" "${image_pkgs[@]}") ;;
+  bench) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}" "${image_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  image) wanted=("${image_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|all|bench|image]" >&2; exit 2 ;;
 esac
 
 missing=()

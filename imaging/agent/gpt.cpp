@@ -1,5 +1,6 @@
 #include "imaging/agent/gpt.h"
 
+#include <algorithm>
 #include <boost/crc.hpp>
 #include <cstring>
 
@@ -215,6 +216,20 @@ Result<GptRewrite> relocate_backup(const GptTable& t, uint64_t disk_sectors) {
   out.backup_entries = t.entries;
   out.backup_entries.resize(entries_sectors * kSectorBytes, 0);
   return out;
+}
+
+std::optional<std::vector<uint8_t>> resize_protective_mbr(std::span<const uint8_t> lba0,
+                                                          uint64_t disk_sectors) {
+  if (lba0.size() < kSectorBytes || lba0[510] != 0x55 || lba0[511] != 0xAA) return std::nullopt;
+  for (size_t entry = 446; entry < 510; entry += 16) {
+    if (lba0[entry + 4] != 0xEE) continue;
+    std::vector<uint8_t> out(lba0.begin(), lba0.begin() + kSectorBytes);
+    const uint64_t first = le32(lba0, entry + 8);
+    const uint64_t size = std::min<uint64_t>(disk_sectors - first, 0xFFFFFFFFu);
+    put32(out, entry + 12, static_cast<uint32_t>(size));
+    return out;
+  }
+  return std::nullopt;
 }
 
 std::string partition_device_name(const std::string& disk, uint32_t number) {

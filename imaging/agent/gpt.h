@@ -79,6 +79,11 @@ struct GptRewrite {
 };
 Result<GptRewrite> relocate_backup(const GptTable& table, uint64_t disk_sectors);
 
+// The protective MBR (LBA 0) with its 0xEE entry's size set for `disk_sectors` (capped at
+// 2^32 - 1), the boot code in front of it left alone; nullopt when LBA 0 has no 0xEE entry.
+std::optional<std::vector<uint8_t>> resize_protective_mbr(std::span<const uint8_t> lba0,
+                                                          uint64_t disk_sectors);
+
 // The kernel's name of partition `number` of disk `disk` ("vda" -> "vda3", "nvme0n1" ->
 // "nvme0n1p3", "mmcblk0" -> "mmcblk0p3").
 std::string partition_device_name(const std::string& disk, uint32_t number);

@@ -129,6 +129,11 @@ Result<GptTable> fix_gpt(int fd, uint64_t disk_bytes) {
     return s.error();
   }
   if (auto s = pwrite_all(fd, rewrite->primary_header, kSectorBytes); !s) return s.error();
+  std::vector<uint8_t> lba0(kSectorBytes);
+  if (auto s = pread_all(fd, lba0.data(), lba0.size(), 0); !s) return s.error();
+  if (auto mbr = resize_protective_mbr(lba0, disk_bytes / kSectorBytes)) {
+    if (auto s = pwrite_all(fd, *mbr, 0); !s) return s.error();
+  }
   fsync(fd);
   return table;
 }

@@ -216,6 +216,18 @@ class FailingMachineStore : public inventory::MachineStore {
   Out merge(const std::string&, const std::string&, const std::string&) override {
     return locked();
   }
+  Out start_install(const std::string&, const std::string&, const std::string&) override {
+    return locked();
+  }
+  Out install_written(const std::string&, const std::string&, const std::string&) override {
+    return locked();
+  }
+  Out install_failed(const std::string&, const std::string&, const std::string&) override {
+    return locked();
+  }
+  Out finish_install(const std::string&, const std::string&, const std::string&) override {
+    return locked();
+  }
 
  private:
   static inventory::Refusal locked() {

@@ -93,9 +93,14 @@ TEST_F(GptTest, BackupMovesToTheEndOfALargerDiskAndSfdiskAgrees) {
   write_at(disk_, rewrite->backup_entries_lba * kSectorBytes, rewrite->backup_entries);
   write_at(disk_, bigger - kSectorBytes, rewrite->backup_header);
   write_at(disk_, kSectorBytes, rewrite->primary_header);
-  // sfdisk --verify checks both headers, both entry arrays and their CRCs.
+  auto mbr = resize_protective_mbr(read_at(disk_, 0, kSectorBytes), bigger / kSectorBytes);
+  ASSERT_TRUE(mbr);
+  write_at(disk_, 0, *mbr);
+  // sfdisk --verify checks both headers, both entry arrays and their CRCs, and the protective
+  // MBR's size.
   std::string verify = run("sfdisk --verify " + disk_.string() + " 2>&1");
-  EXPECT_EQ(verify.find("rror"), std::string::npos) << verify;
+  EXPECT_NE(verify.find("No errors detected"), std::string::npos) << verify;
+  EXPECT_EQ(verify.find("mismatch"), std::string::npos) << verify;
   EXPECT_EQ(verify.find("corrupt"), std::string::npos) << verify;
   auto dump = nlohmann::json::parse(run("sfdisk --json " + disk_.string()));
   EXPECT_EQ(dump["partitiontable"]["lastlba"].get<uint64_t>(), bigger / kSectorBytes - 34);
@@ -106,7 +111,7 @@ TEST_F(GptTest, BackupMovesToTheEndOfALargerDiskAndSfdiskAgrees) {
 
 TEST_F(GptTest, ADiskTooSmallForAPartitionIsRefusedNamingIt) {
   GptTable t = table();
-  auto rewrite = relocate_backup(t, (4u << 20) / kSectorBytes);
+  auto rewrite = relocate_backup(t, (5u << 20) / kSectorBytes);
   ASSERT_FALSE(rewrite);
   EXPECT_NE(rewrite.error().message.find("partition 3"), std::string::npos)
       << rewrite.error().message;
@@ -129,6 +134,18 @@ TEST_F(GptTest, CorruptHeaderOrEntriesAreRefused) {
   std::vector<uint8_t> zeros(kSectorBytes * 40, 0);
   EXPECT_FALSE(parse_gpt(zeros));
   EXPECT_EQ(gpt_bytes_needed(zeros), 0u);
+}
+
+TEST_F(GptTest, ProtectiveMbrKeepsItsBootCode) {
+  auto lba0 = read_at(disk_, 0, kSectorBytes);
+  lba0[0] = 0xEB;  // boot code, as GRUB's boot.img has there
+  auto mbr = resize_protective_mbr(lba0, 1000);
+  ASSERT_TRUE(mbr);
+  EXPECT_EQ((*mbr)[0], 0xEB);
+  EXPECT_EQ((*mbr)[446 + 12], (1000 - 1) & 0xFF);
+  EXPECT_EQ((*mbr)[446 + 13], (1000 - 1) >> 8);
+  std::vector<uint8_t> no_mbr(kSectorBytes, 0);
+  EXPECT_FALSE(resize_protective_mbr(no_mbr, 1000));
 }
 
 TEST(GuidTest, TextRoundTripsInMixedEndianOrder) {

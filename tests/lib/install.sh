@@ -2,16 +2,22 @@
 # common.sh and lab.sh; needs BUILD_DIR (slipway_bins).
 
 # install_test_image: sets INSTALL_IMAGE (disk.raw.zst of image/build-test-image.sh, built into
-# BUILD_DIR/test-image the first time, a few minutes) and INSTALL_IMAGE_SHA (its SHA-256).
+# BUILD_DIR/test-image the first time, about 11 minutes here; later runs reuse it) and
+# INSTALL_IMAGE_SHA (its SHA-256). Tests running at once build it once: the first holds a lock
+# while it builds, the others wait for it.
 install_test_image() {
   local src dir
   src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
   dir=$BUILD_DIR/test-image
-  if [[ ! -s "$dir/disk.raw.zst" ]]; then
-    log "building the test image into $dir"
-    "$src/image/build-test-image.sh" --out "$dir" --cache "$BUILD_DIR/test-image-cache" >&2 ||
-      fail "image/build-test-image.sh failed"
-  fi
+  (
+    flock -w 1800 9 || fail "timed out waiting for another test to build the test image"
+    if [[ ! -s "$dir/disk.raw.zst" || ! -s "$dir/SHA256SUMS" ]]; then
+      log "building the test image into $dir (log: $WORK/build-test-image.log)"
+      "$src/image/build-test-image.sh" --out "$dir" --cache "$BUILD_DIR/test-image-cache" \
+        >"$WORK/build-test-image.log" 2>&1 ||
+        fail "image/build-test-image.sh failed: $(tail -n 20 "$WORK/build-test-image.log")"
+    fi
+  ) 9>"$BUILD_DIR/test-image.lock" || exit 1
   INSTALL_IMAGE=$dir/disk.raw.zst
   INSTALL_IMAGE_SHA=$(sha256sum "$INSTALL_IMAGE" | cut -d' ' -f1)
 }
