@@ -30,7 +30,9 @@ std::string render_ipxe_script(const BootConfig& config, const ScriptTarget& t) 
   const BootChoice choice = boot_choice(t.state, t.install_stage);
   if (choice == BootChoice::kLocalDisk) {
     out += "echo slipway: " + t.name + " is " + state + ", booting from local disk\n";
-    out += "exit\n";
+    // UEFI firmware moves on to its next boot option (the disk) only when the loader fails;
+    // `exit` (status 0) would leave it in its boot manager. BIOS goes on either way.
+    out += "iseq ${platform} efi && exit 1 || exit\n";
     return out;
   }
   std::string assets = config.public_url + "/assets/";

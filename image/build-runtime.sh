@@ -14,10 +14,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # NIC drivers the runtime loads: QEMU's virtio-net and e1000, Intel e1000e (common on real
 # boards); disk drivers so that the agent sees the disks it reports: virtio-blk, AHCI (SATA)
 # with sd_mod, NVMe; ext4 so that the agent in install mode can write the per-machine files
-# onto the installed root filesystem. Their dependencies come from modules.dep; built-in ones
-# are skipped.
+# onto the installed root filesystem (with crc32c_generic: ext4 checksums its metadata with
+# crc32c, and nothing in the runtime would load that on demand). Their dependencies come from
+# modules.dep; built-in ones are skipped.
 modules=(virtio_pci virtio_pci_legacy_dev virtio_pci_modern_dev virtio_ring virtio
-  failover net_failover virtio_net e1000 e1000e virtio_blk ahci sd_mod nvme ext4)
+  failover net_failover virtio_net e1000 e1000e virtio_blk ahci sd_mod nvme crc32c_generic ext4)
 
 usage() {
   echo "usage: $0 --out DIR --agent PATH [--cache DIR] [--module NAME]..." >&2

@@ -39,7 +39,7 @@ TEST(IpxeScript, InitrdNameFollowsTheConfiguredFile) {
 TEST(IpxeScript, DeployedMachineBootsFromDisk) {
   std::string s = render_ipxe_script(config(), target(inventory::MachineState::kDeployed));
   EXPECT_EQ(s.find("kernel "), std::string::npos);
-  EXPECT_NE(s.find("\nexit\n"), std::string::npos);
+  EXPECT_NE(s.find("\niseq ${platform} efi && exit 1 || exit\n"), std::string::npos) << s;
 }
 
 TEST(IpxeScript, SameInputSameScript) {
