@@ -167,8 +167,14 @@ Outcome<Machine> InstallService::progress(const MacAddress& mac, const InstallPr
                  {"bytes_done", r.bytes_done},
                  {"bytes_total", r.bytes_total},
                  {"message", r.message}};
-  if (r.stage == "written") return machines_.install_written(m->name, detail.dump(), "agent");
-  if (r.stage == "failed") return machines_.install_failed(m->name, r.message, "agent");
+  if (r.stage == "written") {
+    log::get("install")->info("image written machine={} {}", m->name, r.message);
+    return machines_.install_written(m->name, detail.dump(), "agent");
+  }
+  if (r.stage == "failed") {
+    log::get("install")->warn("install failed machine={} reason=\"{}\"", m->name, r.message);
+    return machines_.install_failed(m->name, r.message, "agent");
+  }
   if (m->state != inventory::MachineState::kInstalling) {
     return conflict("machine " + m->name + " is not installing");
   }
