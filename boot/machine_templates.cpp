@@ -2,6 +2,7 @@
 
 #include "boot/machine_template_context.h"
 #include "boot/template_set.h"
+#include "inventory/machine_json.h"
 
 namespace slipway::boot {
 
@@ -15,14 +16,6 @@ MachineTemplates::MachineTemplates(const BootConfig& boot, const std::vector<Pro
   // Parses the built-ins now, at start-up (parsing briefly captures std::cerr), not on the first
   // request.
   builtin_templates();
-}
-
-nlohmann::json MachineTemplates::facts_of(const inventory::Machine& m) const {
-  if (auto text = machines_.facts_json(m.id)) {
-    auto doc = nlohmann::json::parse(*text, nullptr, false);
-    if (!doc.is_discarded()) return doc;
-  }
-  return nullptr;
 }
 
 const Profile* MachineTemplates::profile_of(const inventory::Machine& m,
@@ -46,7 +39,7 @@ inventory::Outcome<std::string> MachineTemplates::render(const MacAddress& mac,
                                                          std::string_view name) const {
   auto machine = machines_.find_by_mac(mac);
   if (!machine) return Refusal{Refusal::Kind::kNotFound, "no machine has MAC " + mac.to_string()};
-  nlohmann::json facts = facts_of(*machine);
+  nlohmann::json facts = inventory::facts_object(machines_, *machine);
   const Profile* profile = profile_of(*machine, facts);
   const TemplateSet* set = nullptr;
   if (profile && profile->templates.contains(name)) {
@@ -72,7 +65,7 @@ std::optional<Result<std::string>> MachineTemplates::ipxe_script(const ScriptTar
   if (!any_ipxe_) return std::nullopt;
   auto machine = machines_.find_by_mac(target.mac);
   if (!machine) return std::nullopt;
-  nlohmann::json facts = facts_of(*machine);
+  nlohmann::json facts = inventory::facts_object(machines_, *machine);
   const Profile* profile = profile_of(*machine, facts);
   if (!profile || !profile->templates.contains("ipxe")) return std::nullopt;
   auto context = machine_template_context(

@@ -48,7 +48,6 @@ class MachineTemplates {
 
  private:
   const Profile* profile_of(const inventory::Machine& m, const nlohmann::json& facts) const;
-  nlohmann::json facts_of(const inventory::Machine& m) const;
 
   const BootConfig& boot_;
   const std::vector<Profile>& profiles_;

@@ -145,14 +145,6 @@ http::Response machine_post(inventory::MachineStore& machines, InstallService* i
   return no_such_path(ctx);
 }
 
-json facts_of(const inventory::MachineStore& machines, const inventory::Machine& m) {
-  if (auto facts = machines.facts_json(m.id)) {
-    json doc = json::parse(*facts, nullptr, false);
-    if (!doc.is_discarded()) return doc;
-  }
-  return nullptr;
-}
-
 json profile_json(const boot::Profile& p) {
   json selectors = json::array();
   for (const auto& s : p.selectors) {
@@ -206,14 +198,15 @@ void add_machine_routes(http::Router& router, inventory::MachineStore& machines,
         auto m = machines.find(p->key);
         if (!m) return refused(ctx, inventory::unknown_machine(p->key));
         if (p->action == "profile") {
-          return ok(ctx, choice_json(boot::explain_profile(profiles, *m, facts_of(machines, *m))));
+          return ok(ctx, choice_json(boot::explain_profile(profiles, *m,
+                                                           inventory::facts_object(machines, *m))));
         }
         auto limit = event_limit(ctx.query);
         if (!limit) return bad_request(ctx, limit.error().message);
         json events = events_json(machines, m->id, *limit);
         if (p->action == "events") return ok(ctx, {{"events", events}});
         json machine = inventory::to_json(*m);
-        machine["facts"] = facts_of(machines, *m);
+        machine["facts"] = inventory::facts_object(machines, *m);
         if (auto progress = install ? install->progress_of(m->id) : std::nullopt) {
           machine["install_progress"] = {{"stage", progress->stage},
                                          {"bytes_done", progress->bytes_done},

@@ -1,6 +1,7 @@
 #include "controlplane/install_service.h"
 
 #include "common/log.h"
+#include "inventory/machine_json.h"
 
 namespace slipway::controlplane {
 
@@ -13,14 +14,6 @@ namespace {
 
 Refusal conflict(std::string message) { return {Refusal::Kind::kConflict, std::move(message)}; }
 Refusal invalid(std::string message) { return {Refusal::Kind::kInvalid, std::move(message)}; }
-
-json facts_of(const inventory::MachineStore& machines, const Machine& m) {
-  if (auto facts = machines.facts_json(m.id)) {
-    json doc = json::parse(*facts, nullptr, false);
-    if (!doc.is_discarded()) return doc;
-  }
-  return nullptr;
-}
 
 }  // namespace
 
@@ -83,7 +76,7 @@ Outcome<Machine> InstallService::start(const std::string& key, const std::string
   if (!m) return inventory::unknown_machine(key);
   std::string chosen = profile;
   if (chosen.empty()) {
-    auto choice = boot::explain_profile(profiles_, *m, facts_of(machines_, *m));
+    auto choice = boot::explain_profile(profiles_, *m, inventory::facts_object(machines_, *m));
     if (!choice.profile) {
       return invalid("no profile given and none chosen for machine " + m->name + ": " +
                      choice.summary + " (see `slipway profiles explain " + m->name + "`)");

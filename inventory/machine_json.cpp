@@ -48,6 +48,14 @@ nlohmann::json to_json(const Machine& m) {
   };
 }
 
+nlohmann::json facts_object(const MachineStore& machines, const Machine& m) {
+  if (auto text = machines.facts_json(m.id)) {
+    nlohmann::json doc = nlohmann::json::parse(*text, nullptr, false);
+    if (!doc.is_discarded()) return doc;
+  }
+  return nullptr;
+}
+
 nlohmann::json to_json(const Event& e) {
   nlohmann::json detail = nlohmann::json::parse(e.detail, nullptr, false);
   return {
