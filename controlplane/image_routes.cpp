@@ -167,6 +167,18 @@ void add_image_routes(http::Router& router, ImageService& service, imaging::Imag
   router.add_prefix(bhttp::verb::get, "/images/trees/", [trees](const http::RequestContext& ctx) {
     return file_or_404(ctx, *trees, ctx.rest);
   });
+  // By name, for templates (IMAGE_URL) and people: the content the name has now. Registered
+  // after the two prefixes above, which win.
+  router.add_prefix(bhttp::verb::get, "/images/",
+                    [&library, content](const http::RequestContext& ctx) -> http::Response {
+                      auto image = library.find(ctx.rest);
+                      if (!image || ctx.rest.empty() || image->name != ctx.rest) {
+                        return http::error_response(
+                            ctx.request, bhttp::status::not_found,
+                            "no image named '" + std::string(ctx.rest) + "'");
+                      }
+                      return file_or_404(ctx, *content, image->sha256);
+                    });
 }
 
 }  // namespace slipway::controlplane

@@ -10,6 +10,7 @@
 //   DELETE /api/v1/images/NAME      {"image": image as it was}; the content goes with its last name
 //   GET    /images/sha256/HEX       the content, read-only, with Range (for the install agent)
 //   GET    /images/trees/HEX/PATH   a file of an ISO's extracted tree (kernel, initrd, packages)
+//   GET    /images/NAME             the content NAME has now (templates' IMAGE_URL)
 // An image: {"name", "sha256", "size", "format", "source", "imported_at", "verified", "url",
 // "kernel", "initrd", "kernel_url", "initrd_url"} (null when not an ISO with a known layout).
 // A job: {"id", "state" (queued, fetching, verifying, extracting, storing, done, failed), "name",

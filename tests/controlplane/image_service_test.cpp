@@ -85,6 +85,17 @@ TEST_F(ImageServiceTest, FileImportEndsInTheLibrary) {
   auto served = router_.dispatch(req, boost::asio::ip::make_address("198.18.0.9"));
   ASSERT_EQ(served.index(), 1u) << "a file response";
   EXPECT_EQ(std::get<http::FileResponse>(served).result(), bhttp::status::partial_content);
+  auto by_name = router_.dispatch(http::Request(bhttp::verb::get, "/images/disk", 11),
+                                  boost::asio::ip::make_address("198.18.0.9"));
+  ASSERT_EQ(by_name.index(), 1u) << "the named image's content";
+  EXPECT_EQ(std::get<http::FileResponse>(by_name).body().length, disk_.size());
+  for (const std::string& path :
+       std::vector<std::string>{"/images/nothing", "/images/" + digest_}) {
+    auto none = router_.dispatch(http::Request(bhttp::verb::get, path, 11),
+                                 boost::asio::ip::make_address("198.18.0.9"));
+    ASSERT_EQ(none.index(), 0u) << path;
+    EXPECT_EQ(std::get<http::StringResponse>(none).result(), bhttp::status::not_found) << path;
+  }
 
   auto removed = call_api(router_, bhttp::verb::delete_, "/api/v1/images/disk");
   EXPECT_EQ(removed.status, 200u);
