@@ -1,6 +1,7 @@
 #include "controlplane/install_routes.h"
 
 #include "common/log.h"
+#include "common/url.h"
 #include "controlplane/api_helpers.h"
 #include "inventory/machine_json.h"
 
@@ -65,6 +66,29 @@ http::Response install_machine(InstallService& install, const http::RequestConte
   return machine_ok(ctx, started);
 }
 
+namespace {
+
+// A first-boot callback comes as JSON (the test image's script), or as a form (cloud-init's
+// phone_home, `curl -d mac=...` of the kickstart and preseed templates), with fields in the
+// query string too (phone_home's URL carries ?mac=); body fields win over query fields.
+Result<json> firstboot_body(const http::RequestContext& ctx) {
+  json fields = json::object();
+  for (const auto& [k, v] : ctx.query) fields[k] = v;
+  const auto type = ctx.request[bhttp::field::content_type];
+  if (type.starts_with("application/x-www-form-urlencoded")) {
+    auto form = url::parse_query(ctx.request.body());
+    if (!form) return Error{"the form body is not valid application/x-www-form-urlencoded"};
+    for (const auto& [k, v] : *form) fields[k] = v;
+    return fields;
+  }
+  auto body = object_body(ctx);
+  if (!body) return body.error();
+  for (const auto& [k, v] : body->items()) fields[k] = v;
+  return fields;
+}
+
+}  // namespace
+
 void add_install_routes(http::Router& router, InstallService& install) {
   router.add(bhttp::verb::get, "/api/v1/agent/install", [&](const http::RequestContext& ctx) {
     auto it = ctx.query.find("mac");
@@ -100,10 +124,11 @@ void add_install_routes(http::Router& router, InstallService& install) {
              });
 
   router.add(bhttp::verb::post, "/api/v1/agent/firstboot", [&](const http::RequestContext& ctx) {
-    auto body = object_body(ctx);
+    auto body = firstboot_body(ctx);
     if (!body) return bad_request(ctx, body.error().message);
     json detail = json::object();
-    for (const char* key : {"mac", "uuid", "hostname", "machine_id", "kernel"}) {
+    for (const char* key :
+         {"mac", "uuid", "hostname", "machine_id", "kernel", "instance_id", "fqdn"}) {
       auto value = text_field(*body, key, 256);
       if (!value) return bad_request(ctx, value.error().message);
       if (!value->empty()) detail[key] = *value;

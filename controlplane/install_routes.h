@@ -7,6 +7,8 @@
 //   POST /api/v1/agent/install/progress {"mac", "stage": writing|written|failed, "bytes_done",
 //                                       "bytes_total", "message"} -> {"machine": ...}
 //   POST /api/v1/agent/firstboot        {"mac" or "uuid", "hostname", "machine_id", "kernel"}
+//                                       as JSON or a form (cloud-init phone_home, curl -d), or
+//                                       in the query string
 //                                       from the installed OS -> {"machine": ...}, deployed
 
 #include "common/http_server.h"

@@ -137,6 +137,43 @@ TEST_F(InstallRoutesTest, AnInstallRunsFromStartToDeployed) {
   EXPECT_TRUE(saw_first_boot) << events.body.dump();
 }
 
+// cloud-init's phone_home posts a form, with the MAC in the URL the user-data template gave it.
+TEST_F(InstallRoutesTest, FirstBootTakesCloudInitsPhoneHomeForm) {
+  ready_machine();
+  ASSERT_EQ(
+      call(bhttp::verb::post, "/api/v1/machines/web1/install", {{"profile", "debian"}}).status,
+      200u);
+  ASSERT_EQ(call(bhttp::verb::post, "/api/v1/agent/install/progress",
+                 {{"mac", kMac}, {"stage", "written"}, {"bytes_done", 1000}, {"bytes_total", 1000}})
+                .status,
+            200u);
+  auto form = [&](const std::string& target, const std::string& body) {
+    http::Request req(bhttp::verb::post, target, 11);
+    req.set(bhttp::field::content_type, "application/x-www-form-urlencoded");
+    req.body() = body;
+    req.prepare_payload();
+    auto res = router_.dispatch(req, boost::asio::ip::make_address("198.18.0.9"));
+    auto& r = std::get<http::StringResponse>(res);
+    return ApiAnswer{r.result_int(), json::parse(r.body(), nullptr, false)};
+  };
+  EXPECT_EQ(form("/api/v1/agent/firstboot", "hostname=web1&bad=%zz").status, 400u);
+  EXPECT_EQ(form("/api/v1/agent/firstboot", "hostname=web1").status, 400u) << "no mac, no uuid";
+  auto home = form(std::string("/api/v1/agent/firstboot?mac=") + kMac,
+                   "instance_id=iid-web1&hostname=web1&fqdn=web1.lab");
+  ASSERT_EQ(home.status, 200u) << home.body.dump();
+  EXPECT_EQ(home.body["machine"]["state"], "deployed");
+  auto events = call(bhttp::verb::get, "/api/v1/machines/web1/events");
+  bool saw = false;
+  for (const auto& e : events.body["events"]) {
+    if (e["kind"] != "install.first_boot") continue;
+    saw = true;
+    EXPECT_EQ(e["detail"]["instance_id"], "iid-web1");
+    EXPECT_EQ(e["detail"]["fqdn"], "web1.lab");
+    EXPECT_EQ(e["detail"]["mac"], kMac);
+  }
+  EXPECT_TRUE(saw) << events.body.dump();
+}
+
 TEST_F(InstallRoutesTest, WithoutAProfileTheSelectorsChoose) {
   ready_machine();
   auto none = call(bhttp::verb::post, "/api/v1/machines/web1/install", json::object());
