@@ -1,10 +1,10 @@
 #include "common/http_server.h"
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
-#include <array>
 #include <optional>
 
 #include "common/log.h"
@@ -173,16 +173,28 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
   }
 
   void write(bool close_after) {
-    stream_.expires_after(shared_->limits.idle_timeout);
     std::visit(
         [&](auto& res) {
-          bhttp::async_write(
-              stream_, res, [self = shared_from_this(), close_after](beast::error_code ec, size_t) {
-                if (ec || close_after) return self->close();
-                self->read();
-              });
+          using Res = std::decay_t<decltype(res)>;
+          write_some(std::make_shared<bhttp::response_serializer<typename Res::body_type>>(res),
+                     close_after);
         },
         response_);
+  }
+
+  // The idle timeout runs from the last progress, not from the start of the response: a big
+  // file to a slow but steady reader (an installing machine writing to its disk) takes as long
+  // as it takes; a reader that stops taking data for idle_timeout is cut off.
+  template <class Serializer>
+  void write_some(std::shared_ptr<Serializer> sr, bool close_after) {
+    stream_.expires_after(shared_->limits.idle_timeout);
+    bhttp::async_write_some(
+        stream_, *sr, [self = shared_from_this(), sr, close_after](beast::error_code ec, size_t) {
+          if (ec) return self->close();
+          if (!sr->is_done()) return self->write_some(sr, close_after);
+          if (close_after) return self->close();
+          self->read();
+        });
   }
 
   void close() {
@@ -201,17 +213,19 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
 
 Server::Server(asio::io_context& io, const Router& router, Limits limits, Metrics& metrics)
     : io_(io),
-      shared_(std::make_shared<Shared>(Shared{
-          router, limits, metrics.gauge("slipway_http_connections_active", "Open HTTP connections"),
-          metrics.counter("slipway_http_connections_total", "Accepted HTTP connections"),
-          metrics.counter("slipway_http_connections_refused_total",
-                          "Connections refused at the connection limit"),
-          metrics.counter("slipway_http_bad_requests_total",
-                          "Malformed or oversized HTTP requests"),
-          metrics.counter("slipway_http_requests_total", "HTTP requests handled"),
-          {nullptr, &response_counter(metrics, "1xx"), &response_counter(metrics, "2xx"),
-           &response_counter(metrics, "3xx"), &response_counter(metrics, "4xx"),
-           &response_counter(metrics, "5xx")}})) {}
+      shared_(std::make_shared<Shared>(
+          Shared{router,
+                 limits,
+                 metrics.gauge("slipway_http_connections_active", "Open HTTP connections"),
+                 metrics.counter("slipway_http_connections_total", "Accepted HTTP connections"),
+                 metrics.counter("slipway_http_connections_refused_total",
+                                 "Connections refused at the connection limit"),
+                 metrics.counter("slipway_http_bad_requests_total",
+                                 "Malformed or oversized HTTP requests"),
+                 metrics.counter("slipway_http_requests_total", "HTTP requests handled"),
+                 {nullptr, &response_counter(metrics, "1xx"), &response_counter(metrics, "2xx"),
+                  &response_counter(metrics, "3xx"), &response_counter(metrics, "4xx"),
+                  &response_counter(metrics, "5xx")}})) {}
 
 Server::~Server() { stop(); }
 
