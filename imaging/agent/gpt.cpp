@@ -37,8 +37,18 @@ Guid guid_at(std::span<const uint8_t> b, size_t at) {
   return g;
 }
 
-// The header as stored, with its CRC field recomputed.
-std::vector<uint8_t> encode_header(const GptHeader& h, uint32_t header_size) {
+Guid must_parse(std::string_view text) { return *Guid::parse(text); }
+
+}  // namespace
+
+uint32_t crc32(std::span<const uint8_t> data) {
+  boost::crc_32_type crc;
+  crc.process_bytes(data.data(), data.size());
+  return crc.checksum();
+}
+
+std::vector<uint8_t> encode_gpt_header(const GptHeader& h) {
+  const uint32_t header_size = kMinHeaderSize;
   std::vector<uint8_t> out(kSectorBytes, 0);
   std::memcpy(out.data(), kSignature.data(), kSignature.size());
   put32(out, 8, kRevision);
@@ -54,16 +64,6 @@ std::vector<uint8_t> encode_header(const GptHeader& h, uint32_t header_size) {
   put32(out, 88, h.entries_crc);
   put32(out, 16, crc32(std::span<const uint8_t>(out.data(), header_size)));
   return out;
-}
-
-Guid must_parse(std::string_view text) { return *Guid::parse(text); }
-
-}  // namespace
-
-uint32_t crc32(std::span<const uint8_t> data) {
-  boost::crc_32_type crc;
-  crc.process_bytes(data.data(), data.size());
-  return crc.checksum();
 }
 
 std::optional<Guid> Guid::parse(std::string_view t) {
@@ -203,16 +203,15 @@ Result<GptRewrite> relocate_backup(const GptTable& t, uint64_t disk_sectors) {
                    std::to_string(last_usable)};
     }
   }
-  const uint32_t header_size = kMinHeaderSize;
   GptHeader primary = h;
   primary.backup_lba = disk_sectors - 1;
   primary.last_usable = last_usable;
-  out.primary_header = encode_header(primary, header_size);
+  out.primary_header = encode_gpt_header(primary);
   GptHeader backup = primary;
   backup.current_lba = disk_sectors - 1;
   backup.backup_lba = 1;
   backup.entries_lba = out.backup_entries_lba;
-  out.backup_header = encode_header(backup, header_size);
+  out.backup_header = encode_gpt_header(backup);
   out.backup_entries = t.entries;
   out.backup_entries.resize(entries_sectors * kSectorBytes, 0);
   return out;

@@ -88,6 +88,10 @@ std::optional<std::vector<uint8_t>> resize_protective_mbr(std::span<const uint8_
 // "nvme0n1p3", "mmcblk0" -> "mmcblk0p3").
 std::string partition_device_name(const std::string& disk, uint32_t number);
 
+// One sector holding `header` as stored (92-byte header, the rest zero) with its CRC32 computed;
+// entries_crc is taken as given.
+std::vector<uint8_t> encode_gpt_header(const GptHeader& header);
+
 uint32_t crc32(std::span<const uint8_t> data);
 
 }  // namespace slipway::imaging::agent

@@ -2,54 +2,27 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "tests/imaging/disk_file.h"
 
 namespace slipway::imaging::agent {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  EXPECT_EQ(pclose(p), 0) << command;
-  return out;
-}
-
-std::vector<uint8_t> read_at(const fs::path& file, uint64_t offset, size_t len) {
-  std::ifstream in(file, std::ios::binary);
-  in.seekg(static_cast<std::streamoff>(offset));
-  std::vector<uint8_t> out(len);
-  in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(len));
-  out.resize(static_cast<size_t>(in.gcount()));
-  return out;
-}
-
-void write_at(const fs::path& file, uint64_t offset, const std::vector<uint8_t>& data) {
-  std::fstream out(file, std::ios::binary | std::ios::in | std::ios::out);
-  out.seekp(static_cast<std::streamoff>(offset));
-  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-}
+using testutil::read_at;
+using testutil::run;
+using testutil::write_at;
 
 // A disk image with the test image's layout, partitioned by sfdisk (util-linux).
 class GptTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    disk_ = fs::temp_directory_path() /
-            ("slipway-gpt-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".img");
-    fs::remove(disk_);
-    { std::ofstream(disk_).close(); }
-    fs::resize_file(disk_, 8 << 20);
+    disk_ = testutil::temp_disk("slipway-gpt");
+    testutil::make_sparse_file(disk_, 8 << 20);
     run("printf 'label: gpt\\n"
         "size=1MiB, type=21686148-6449-6E6F-744E-656564454649, name=bios\\n"
         "size=2MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=esp\\n"
