@@ -16,6 +16,11 @@ struct BootConfig {
   // First-stage loaders, relative to the assets folder (served over TFTP and under /assets/).
   std::string bios_loader = "undionly.kpxe";
   std::string uefi_loader = "ipxe.efi";
+  // What a UEFI machine that boots from its local disk chainloads from its iPXE script: a GRUB
+  // image (image/build-local-boot.sh) that finds the EFI system partition on the local disks and
+  // starts its loader. iPXE's `exit` cannot be relied on for this: UEFI firmware tries the NIC's
+  // other boot options (IPv6 PXE, HTTP boot) before the disk, or stops in its boot manager.
+  std::string uefi_local_loader = "localboot.efi";
   // When true, an iPXE that did not come from this appliance (a NIC's own iPXE ROM) is first
   // chainloaded into our loader, so every machine runs a known iPXE. Our own iPXE is recognised
   // by the user class we send with the loader (ipxe_marker), which it echoes.

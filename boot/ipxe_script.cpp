@@ -30,9 +30,11 @@ std::string render_ipxe_script(const BootConfig& config, const ScriptTarget& t) 
   const BootChoice choice = boot_choice(t.state, t.install_stage);
   if (choice == BootChoice::kLocalDisk) {
     out += "echo slipway: " + t.name + " is " + state + ", booting from local disk\n";
-    // UEFI firmware moves on to its next boot option (the disk) only when the loader fails;
-    // `exit` (status 0) would leave it in its boot manager. BIOS goes on either way.
-    out += "iseq ${platform} efi && exit 1 || exit\n";
+    // BIOS goes on to the next boot device when iPXE exits. UEFI firmware would try the NIC's
+    // other boot options first or stop in its boot manager, so a UEFI machine chainloads the
+    // local-boot loader, which finds the EFI system partition itself; status 1 if that fails.
+    out += "iseq ${platform} efi || exit\n";
+    out += "chain " + config.public_url + "/assets/" + config.uefi_local_loader + " || exit 1\n";
     return out;
   }
   std::string assets = config.public_url + "/assets/";

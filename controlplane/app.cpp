@@ -38,8 +38,8 @@ namespace asio = boost::asio;
 namespace {
 
 void warn_missing_assets(const AppConfig& c, const ConfinedRoot& assets) {
-  for (const auto& name :
-       {c.boot.bios_loader, c.boot.uefi_loader, c.boot.runtime_kernel, c.boot.runtime_initrd}) {
+  for (const auto& name : {c.boot.bios_loader, c.boot.uefi_loader, c.boot.uefi_local_loader,
+                           c.boot.runtime_kernel, c.boot.runtime_initrd}) {
     if (!assets.resolve(name)) {
       log::get("boot")->warn("boot asset missing file={} assets_dir={}", name,
                              assets.root().string());

@@ -163,8 +163,8 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
   c.boot.tftp_server = c.server_address;
 
   if (auto b = root.find("boot")) {
-    b->allow_keys({"chainload_ipxe", "ipxe_marker", "bios_loader", "uefi_loader", "runtime_kernel",
-                   "runtime_initrd", "kernel_args"});
+    b->allow_keys({"chainload_ipxe", "ipxe_marker", "bios_loader", "uefi_loader",
+                   "uefi_local_loader", "runtime_kernel", "runtime_initrd", "kernel_args"});
     c.boot.chainload_ipxe = b->bool_or("chainload_ipxe", true);
     c.boot.ipxe_marker = b->string_or("ipxe_marker", c.boot.ipxe_marker);
     if (c.boot.ipxe_marker.empty() || c.boot.ipxe_marker == "iPXE") {
@@ -172,6 +172,7 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
     }
     c.boot.bios_loader = relative_asset(*b, "bios_loader", c.boot.bios_loader);
     c.boot.uefi_loader = relative_asset(*b, "uefi_loader", c.boot.uefi_loader);
+    c.boot.uefi_local_loader = relative_asset(*b, "uefi_local_loader", c.boot.uefi_local_loader);
     c.boot.runtime_kernel = relative_asset(*b, "runtime_kernel", c.boot.runtime_kernel);
     c.boot.runtime_initrd = relative_asset(*b, "runtime_initrd", c.boot.runtime_initrd);
     c.boot.kernel_args = b->string_or("kernel_args", c.boot.kernel_args);

@@ -39,7 +39,20 @@ TEST(IpxeScript, InitrdNameFollowsTheConfiguredFile) {
 TEST(IpxeScript, DeployedMachineBootsFromDisk) {
   std::string s = render_ipxe_script(config(), target(inventory::MachineState::kDeployed));
   EXPECT_EQ(s.find("kernel "), std::string::npos);
-  EXPECT_NE(s.find("\niseq ${platform} efi && exit 1 || exit\n"), std::string::npos) << s;
+  // BIOS: iPXE exits and the firmware goes on to the disk; UEFI: the local-boot loader.
+  EXPECT_NE(s.find("\niseq ${platform} efi || exit\n"
+                   "chain http://198.18.0.1:8080/assets/localboot.efi || exit 1\n"),
+            std::string::npos)
+      << s;
+}
+
+TEST(IpxeScript, LocalBootLoaderFollowsTheConfig) {
+  BootConfig c = config();
+  c.uefi_local_loader = "grub/local.efi";
+  std::string s = render_ipxe_script(c, target(inventory::MachineState::kDeployed));
+  EXPECT_NE(s.find("chain http://198.18.0.1:8080/assets/grub/local.efi || exit 1\n"),
+            std::string::npos)
+      << s;
 }
 
 TEST(IpxeScript, SameInputSameScript) {

@@ -44,6 +44,15 @@ TEST(AppConfig, GoodConfigWithDefaults) {
   EXPECT_EQ(c.boot.tftp_server.to_string(), "198.18.0.1");
   EXPECT_EQ(c.tftp.port, 69);
   EXPECT_TRUE(c.boot.chainload_ipxe);
+  EXPECT_EQ(c.boot.uefi_local_loader, "localboot.efi");
+}
+
+TEST(AppConfig, BootLoadersAreAssetPaths) {
+  AppConfig c = parse(std::string(kGood) + "boot:\n  uefi_local_loader: grub/local.efi\n");
+  EXPECT_EQ(c.boot.uefi_local_loader, "grub/local.efi");
+  EXPECT_NE(error_of(std::string(kGood) + "boot:\n  uefi_local_loader: /boot/x.efi\n")
+                .find("boot.uefi_local_loader: must be a path inside assets_dir"),
+            std::string::npos);
 }
 
 TEST(AppConfig, ExplicitServerAddressAndPublicUrl) {

@@ -6,16 +6,14 @@
 #  3. `slipway machines install NAME --profile debian` for both, then `slipway power on` again:
 #     the runtime boots in install mode, the agent writes the image (SHA-256 checked), moves
 #     the backup GPT to the end of the larger disk, writes hostname and first-boot settings,
-#     and reboots; the script now boots the local disk; Debian starts, its first-boot script
-#     calls back, and the machine is deployed;
+#     and reboots; the script now boots the local disk (BIOS: iPXE exits to the next boot
+#     device; UEFI: iPXE chainloads localboot.efi, which starts the ESP's loader); Debian
+#     starts, its first-boot script calls back, and the machine is deployed;
 #  4. a reinstall of the BIOS machine (power cut, install again, power on) ends deployed again.
 # Checks: the API's states and events (install.started/written/first_boot), the VMs' serial
 # consoles (the first-boot line with the hostname the appliance gave), the disks' partition
 # tables (sfdisk --verify: the backup GPT at the end of the disk).
 # Usage: install_test.sh BUILD_DIR [bios|uefi|both]   (default both)
-# Known gap: under OVMF, Debian's ipxe.efi (2019) does not hand the boot back to the firmware's
-# next boot option after the script's `exit 1`, so the UEFI VM never reaches its disk; ctest runs
-# `bios` until the local-disk hand-off for UEFI is solved.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/lab.sh"
 source "$(dirname "$0")/../lib/install.sh"
