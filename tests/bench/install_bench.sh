@@ -76,7 +76,12 @@ run_round() {
     took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
     written=$(in_ns "$ns" "$SLIPWAY_BIN" machines show "$n" --json |
       jq -r '[.events[] | select(.kind == "install.written")][0].detail.message')
-    results+=("$(printf '%-3s %-5s %-10s %6s s   %s' "$count" "${!fw_v}" "$n" "$took" "$written")")
+    # The agent reports compressed bytes received; the disk gets the raw image's bytes.
+    local secs disk_rate
+    secs=$(sed -n 's/.* bytes in \([0-9.]*\) s .*/\1/p' <<<"$written")
+    disk_rate=$(awk -v b="$raw_bytes" -v s="$secs" 'BEGIN { printf "%.1f", s > 0 ? b / s / 1e6 : 0 }')
+    results+=("$(printf '%-3s %-5s %-10s %6s s %8s s %9s MB/s   %s' "$count" "${!fw_v}" "$n" "$took" \
+      "${secs%.*}" "$disk_rate" "$written")")
   done
   for p in "${pidfiles[@]}"; do stop_pid "$(cat "$p")"; done
   stop_pid "$SLIPWAY_PID"
@@ -123,6 +128,9 @@ for count in "${counts[@]}"; do run_round "$count"; done
 reference=$(dd_reference)
 echo
 echo "Install from the test image ($(stat -c %s "$INSTALL_IMAGE") bytes zstd, $raw_bytes bytes raw), accel $LAB_ACCEL"
-printf '%-3s %-5s %-10s %8s   %s\n' N fw machine install "agent's write (received bytes, time, rate)"
+printf '%-3s %-5s %-10s %8s %10s %14s   %s\n' N fw machine install write "disk content" \
+  "agent's report (received bytes, time, rate)"
 printf '%s\n' "${results[@]}"
 echo "reference: dd bs=1M conv=fsync of the raw image, virtio disk to virtio disk, same kernel: $reference"
+echo "(install: from \`machines install\` to deployed; write: the agent's download, zstd, SHA-256 and"
+echo " disk writes; disk content: raw image bytes / write time, the unit of the dd reference)"
