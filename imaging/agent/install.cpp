@@ -16,11 +16,13 @@
 #include <thread>
 
 #include "common/unique_fd.h"
+#include "imaging/agent/disk_io.h"
 #include "imaging/agent/gpt.h"
 #include "imaging/agent/http_get.h"
 #include "imaging/agent/http_post.h"
 #include "imaging/agent/image_writer.h"
 #include "imaging/agent/install_plan.h"
+#include "imaging/agent/tarball_deploy.h"
 
 namespace slipway::imaging::agent {
 
@@ -85,30 +87,6 @@ class Reporter {
   const InstallSettings& s_;
 };
 
-Status pread_all(int fd, uint8_t* out, size_t len, uint64_t offset) {
-  size_t at = 0;
-  while (at < len) {
-    ssize_t n = pread(fd, out + at, len - at, static_cast<off_t>(offset + at));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      return Error{std::string("reading the disk: ") +
-                   (n < 0 ? std::strerror(errno) : "end of disk")};
-    at += static_cast<size_t>(n);
-  }
-  return {};
-}
-
-Status pwrite_all(int fd, const std::vector<uint8_t>& data, uint64_t offset) {
-  size_t at = 0;
-  while (at < data.size()) {
-    ssize_t n = pwrite(fd, data.data() + at, data.size() - at, static_cast<off_t>(offset + at));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Error{std::string("writing the disk: ") + std::strerror(errno)};
-    at += static_cast<size_t>(n);
-  }
-  return {};
-}
-
 // Reads the primary GPT and moves its backup to the disk's end; returns the table.
 Result<GptTable> fix_gpt(int fd, uint64_t disk_bytes) {
   std::vector<uint8_t> head(kSectorBytes);
@@ -138,56 +116,50 @@ Result<GptTable> fix_gpt(int fd, uint64_t disk_bytes) {
   return table;
 }
 
-void wipe_tables(int fd, uint64_t disk_bytes) {
-  std::vector<uint8_t> zeros(34 * kSectorBytes, 0);
-  (void)pwrite_all(fd, zeros, 0);
-  if (disk_bytes > zeros.size()) (void)pwrite_all(fd, zeros, disk_bytes - zeros.size());
-  fsync(fd);
-}
-
-Status write_files(const std::string& root, const std::vector<PlanFile>& files) {
-  for (const auto& f : files) {
-    fs::path target = fs::path(root) / f.path.substr(1);
-    std::error_code ec;
-    fs::create_directories(target.parent_path(), ec);
-    if (ec) return Error{"creating " + target.parent_path().string() + ": " + ec.message()};
-    // A link in the image must not send the write elsewhere: replace whatever is there.
-    ::unlink(target.c_str());
-    UniqueFd fd(
-        ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, f.mode));
-    if (!fd.valid()) return Error{"writing " + f.path + ": " + std::strerror(errno)};
-    if (auto s = pwrite_all(fd.get(), std::vector<uint8_t>(f.content.begin(), f.content.end()), 0);
-        !s) {
-      return Error{"writing " + f.path + ": " + s.error().message};
-    }
-    ::fchmod(fd.get(), f.mode);
-    ::fsync(fd.get());
-  }
-  return {};
-}
-
-Status mount_root(const std::string& device, const std::string& dir,
-                  const std::function<void(const std::string&)>& say) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  // The kernel creates partition nodes asynchronously after the re-read.
-  for (int i = 0; i < 50 && !fs::exists(device); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  for (const char* type : {"ext4", "xfs", "btrfs"}) {
-    if (::mount(device.c_str(), dir.c_str(), type, 0, nullptr) == 0) {
-      say("mounted " + device + " (" + type + ") on " + dir);
-      return {};
-    }
-  }
-  return Error{"cannot mount the root partition " + device + ": " + std::strerror(errno)};
-}
-
 std::string rate(uint64_t bytes, Clock::duration d) {
   double s = std::chrono::duration<double>(d).count();
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.1f MB/s", s > 0 ? bytes / s / 1e6 : 0.0);
   return buf;
+}
+
+Status write_plan_files(const InstallSettings& s, const InstallPlan& plan,
+                        const std::string& root_dev) {
+  auto w = write_files(s.mount_dir, plan.files);
+  ::sync();
+  if (::umount(s.mount_dir.c_str()) != 0) {
+    s.say(std::string("warning: umount: ") + std::strerror(errno));
+  }
+  if (!w) return w;
+  s.say("wrote " + std::to_string(plan.files.size()) + " files onto " + root_dev);
+  return {};
+}
+
+int install_tarball(const InstallSettings& s, const InstallPlan& plan, const DiskInfo& disk, int fd,
+                    Reporter& report, const std::function<int(const std::string&)>& fail) {
+  const auto start = Clock::now();
+  auto last_report = start;
+  report.send("writing", 0, plan.image.size, "unpacking onto " + disk.name);
+  auto done = deploy_tarball(s, plan, disk, fd, [&](uint64_t received) {
+    if (Clock::now() - last_report < kProgressEvery) return;
+    last_report = Clock::now();
+    report.send("writing", received, plan.image.size, rate(received, last_report - start));
+  });
+  if (!done) return fail(done.error().message);
+  if (auto w = write_plan_files(s, plan, done->root_device); !w) {
+    wipe_tables(fd, disk.size_bytes);
+    return fail(w.error().message);
+  }
+  ::sync();
+  const auto took = Clock::now() - start;
+  const std::string summary = "tarball: " + std::to_string(done->received) + " bytes in " +
+                              std::to_string(std::chrono::duration<double>(took).count()) + " s (" +
+                              rate(done->received, took) + "), sha256 " + done->sha256;
+  if (!report.send("written", done->received, plan.image.size, summary, 10)) {
+    return fail("the appliance did not take the 'written' report");
+  }
+  s.say("install done: " + summary);
+  return 0;
 }
 
 }  // namespace
@@ -224,6 +196,7 @@ int run_install(const InstallSettings& s) {
   if (!fd.valid()) return fail("cannot open " + device + ": " + std::strerror(errno));
   struct stat st {};
   ::fstat(fd.get(), &st);
+  if (plan->is_tarball()) return install_tarball(s, *plan, *disk, fd.get(), report, fail);
 
   ImageWriter writer(fd.get(), plan->image.format == "raw.zst", S_ISBLK(st.st_mode),
                      disk->size_bytes);
@@ -273,14 +246,10 @@ int run_install(const InstallSettings& s) {
   if (!root) return fail("the image has no partition of type Linux root (x86-64)");
   const std::string root_dev = s.dev_root + "/" + partition_device_name(disk->name, root->number);
   if (!plan->files.empty()) {
-    if (auto m = mount_root(root_dev, s.mount_dir, s.say); !m) return fail(m.error().message);
-    auto w = write_files(s.mount_dir, plan->files);
-    ::sync();
-    if (::umount(s.mount_dir.c_str()) != 0) {
-      s.say(std::string("warning: umount: ") + std::strerror(errno));
+    if (auto m = mount_fs(root_dev, s.mount_dir, {"ext4", "xfs", "btrfs"}, s.say); !m) {
+      return fail(m.error().message);
     }
-    if (!w) return fail(w.error().message);
-    s.say("wrote " + std::to_string(plan->files.size()) + " files onto " + root_dev);
+    if (auto w = write_plan_files(s, *plan, root_dev); !w) return fail(w.error().message);
   }
   ::sync();
   const std::string summary = std::to_string(writer.received()) + " bytes in " +

@@ -1,0 +1,30 @@
+#pragma once
+// The agent's disk and filesystem chores shared by image writes and tarball deploys: whole
+// reads and writes at an offset, wiping partition tables after a failed install, mounting a
+// partition, and writing the plan's files into a mounted tree without following links.
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "imaging/agent/install_plan.h"
+
+namespace slipway::imaging::agent {
+
+Status pread_all(int fd, uint8_t* out, size_t len, uint64_t offset);
+Status pwrite_all(int fd, const std::vector<uint8_t>& data, uint64_t offset);
+// Zeroes the first and last 34 sectors (MBR and both GPTs): a half-written disk does not boot.
+void wipe_tables(int fd, uint64_t disk_bytes);
+// Writes each file under `root` (replacing what is there, links included), with its mode.
+Status write_files(const std::string& root, const std::vector<PlanFile>& files);
+// Mounts `device` on `dir` (created) with the first of `types` that works, waiting up to 5 s
+// for the device node to appear after a partition table re-read.
+Status mount_fs(const std::string& device, const std::string& dir,
+                std::initializer_list<const char*> types,
+                const std::function<void(const std::string&)>& say);
+
+}  // namespace slipway::imaging::agent
