@@ -72,13 +72,40 @@ Result<InstallPlan> parse_install_plan(std::string_view json_text) {
   if (auto why = bad_path(*path)) return Error{"install plan: 'image.path' " + *why};
   if (!is_sha256(*sha))
     return Error{"install plan: 'image.sha256' must be 64 lower-case hex digits"};
-  if (*format != "raw" && *format != "raw.zst") {
-    return Error{"install plan: image format '" + *format + "' is not raw or raw.zst"};
+  constexpr std::array<std::string_view, 5> kFormats = {"raw", "raw.zst", "tar", "tar.gz",
+                                                        "tar.zst"};
+  if (std::find(kFormats.begin(), kFormats.end(), *format) == kFormats.end()) {
+    return Error{"install plan: image format '" + *format +
+                 "' is not raw, raw.zst, tar, tar.gz or tar.zst"};
   }
   if (!img.contains("size") || !img["size"].is_number_unsigned()) {
     return Error{"install plan: 'image.size' must be a byte count"};
   }
   plan.image = {*name, *path, *sha, *format, img["size"].get<uint64_t>()};
+  if (plan.is_tarball()) {
+    if (!p.contains("tarball") || !p["tarball"].is_object()) {
+      return Error{"install plan: a " + *format + " image needs a 'tarball' object"};
+    }
+    const json& t = p["tarball"];
+    InstallPlan::Tarball tb;
+    for (auto [key, out] :
+         {std::pair{"boot_img", &tb.boot_img}, std::pair{"core_img", &tb.core_img},
+          std::pair{"efi_loader", &tb.efi_loader}}) {
+      auto v = text(t, "tarball.", key, 1024);
+      if (!v) return v.error();
+      if (auto why = bad_path(*v))
+        return Error{"install plan: 'tarball." + std::string(key) + "' " + *why};
+      *out = *v;
+    }
+    auto args = text(t, "tarball.", "kernel_args", 1024);
+    if (!args) return args.error();
+    if (args->find_first_of("\n\r\"'$;{}") != std::string::npos) {
+      return Error{
+          "install plan: 'tarball.kernel_args' holds a character GRUB would read as syntax"};
+    }
+    tb.kernel_args = *args;
+    plan.tarball = tb;
+  }
   if (!p.contains("files") || !p["files"].is_array()) {
     return Error{"install plan: 'files' must be a list"};
   }

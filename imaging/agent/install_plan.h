@@ -30,9 +30,18 @@ struct InstallPlan {
     std::string name;
     std::string path;    // URL path on the appliance
     std::string sha256;  // 64 lower-case hex digits
-    std::string format;  // "raw" or "raw.zst"
+    std::string format;  // "raw", "raw.zst" (disk images) or "tar", "tar.gz", "tar.zst"
     uint64_t size = 0;   // bytes to download
   } image;
+  // For root-filesystem tarballs (required with a tar format): what the agent adds to make the
+  // disk boot. URL paths on the appliance of GRUB's BIOS boot.img and core.img and of the EFI
+  // loader (image/build-boot-kit.sh), and the kernel arguments after root=UUID=... ro.
+  struct Tarball {
+    std::string boot_img, core_img, efi_loader;
+    std::string kernel_args;
+  };
+  std::optional<Tarball> tarball;
+  bool is_tarball() const { return image.format.starts_with("tar"); }
   std::vector<PlanFile> files;
 };
 

@@ -37,6 +37,41 @@ TEST(InstallPlanTest, ParsesWhatTheApplianceSends) {
   EXPECT_EQ(plan->files[0].content, "web1\n");
 }
 
+json tarball_plan() {
+  json doc = good_plan();
+  doc["plan"]["image"]["format"] = "tar.zst";
+  doc["plan"]["tarball"] = {{"boot_img", "/assets/bootkit/boot.img"},
+                            {"core_img", "/assets/bootkit/core.img"},
+                            {"efi_loader", "/assets/bootkit/BOOTX64.EFI"},
+                            {"kernel_args", "console=ttyS0,115200n8 quiet"}};
+  return doc;
+}
+
+TEST(InstallPlanTest, TarballsComeWithWhatMakesTheDiskBoot) {
+  auto plan = parse_install_plan(tarball_plan().dump());
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_TRUE(plan->is_tarball());
+  ASSERT_TRUE(plan->tarball);
+  EXPECT_EQ(plan->tarball->core_img, "/assets/bootkit/core.img");
+  EXPECT_EQ(plan->tarball->kernel_args, "console=ttyS0,115200n8 quiet");
+  EXPECT_FALSE(parse_install_plan(good_plan().dump())->tarball) << "raw images need none";
+
+  const std::pair<const char*, json> refused[] = {
+      {"/plan/tarball", nullptr},
+      {"/plan/tarball/boot_img", "bootkit/boot.img"},
+      {"/plan/tarball/efi_loader", 7},
+      {"/plan/tarball/kernel_args", "quiet; reboot"},
+      {"/plan/tarball/kernel_args", "a\nb"},
+  };
+  for (const auto& [pointer, value] : refused) {
+    json doc = tarball_plan();
+    doc[json::json_pointer(pointer)] = value;
+    auto p = parse_install_plan(doc.dump());
+    ASSERT_FALSE(p) << pointer;
+    EXPECT_NE(p.error().message.find("tarball"), std::string::npos) << p.error().message;
+  }
+}
+
 TEST(InstallPlanTest, RefusesWhatItCannotDoSafelyNamingTheField) {
   struct Case {
     const char* pointer;
