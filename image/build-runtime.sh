@@ -15,10 +15,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # boards); disk drivers so that the agent sees the disks it reports: virtio-blk, AHCI (SATA)
 # with sd_mod, NVMe; ext4 so that the agent in install mode can write the per-machine files
 # onto the installed root filesystem (with crc32c_generic: ext4 checksums its metadata with
-# crc32c, and nothing in the runtime would load that on demand). Their dependencies come from
-# modules.dep; built-in ones are skipped.
+# crc32c, and nothing in the runtime would load that on demand); vfat with its code pages for
+# the ESP a tarball deploy makes. Their dependencies come from modules.dep; built-in ones are
+# skipped.
 modules=(virtio_pci virtio_pci_legacy_dev virtio_pci_modern_dev virtio_ring virtio
-  failover net_failover virtio_net e1000 e1000e virtio_blk ahci sd_mod nvme crc32c_generic ext4)
+  failover net_failover virtio_net e1000 e1000e virtio_blk ahci sd_mod nvme crc32c_generic ext4
+  vfat nls_cp437 nls_ascii nls_utf8)
+# Tools a tarball deploy runs that busybox lacks (ext4 and FAT32 creation), copied with the
+# shared libraries and loader they need.
+tools=(/sbin/mke2fs /sbin/mkfs.fat)
 
 usage() {
   echo "usage: $0 --out DIR --agent PATH [--cache DIR] [--module NAME]..." >&2
@@ -63,6 +68,10 @@ require_static() {
 [[ -x "$busybox" ]] || die "$busybox is missing (install busybox-static)"
 require_static "$busybox" "install busybox-static"
 require_static "$agent" "build slipway-agent with -static"
+for t in "${tools[@]}"; do
+  [[ -x "$t" ]] || die "$t is missing (scripts/deps.sh installs e2fsprogs and dosfstools)"
+done
+command -v ldd >/dev/null || die "ldd is missing (libc-bin)"
 
 # --- Kernel ------------------------------------------------------------------------------
 # The versioned package behind linux-image-amd64. apt-cache reads the local package lists, so
@@ -138,6 +147,14 @@ if command -v strip >/dev/null; then
 else
   install -m 0755 "$agent" "$stage/bin/slipway-agent"
 fi
+# The deploy tools, their libraries at the paths ldd resolves (and the loader), mke2fs's defaults.
+for t in "${tools[@]}"; do
+  install -m 0755 "$t" "$stage/bin/$(basename "$t")"
+  while read -r lib; do
+    [[ -e "$stage$lib" ]] || install -D -m 0755 "$lib" "$stage$lib"
+  done < <(ldd "$t" | grep -oE '/[^ ]+' | grep -v '^/proc')
+done
+[[ -f /etc/mke2fs.conf ]] && install -m 0644 /etc/mke2fs.conf "$stage/etc/mke2fs.conf"
 install -m 0755 "$here/runtime/init" "$stage/init"
 install -m 0755 "$here/runtime/udhcpc.script" "$stage/etc/udhcpc.script"
 echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"

@@ -15,6 +15,8 @@ build_pkgs=(
 # What the tests, the runtime image and the virtual lab use at run time.
 test_pkgs=(
   iproute2 curl jq sqlite3 cpio gzip kmod fdisk zstd
+  # The runtime carries mke2fs and mkfs.fat for tarball deploys (image/build-runtime.sh).
+  e2fsprogs dosfstools
   isc-dhcp-client udhcpc tftp-hpa atftp
   qemu-system-x86 qemu-utils ipxe-qemu ipxe ovmf busybox-static
   kea-dhcp4-server kea-admin tcpdump isc-dhcp-relay xorriso python3

@@ -5,8 +5,8 @@
 LAB_SERVER_IP=198.18.0.1
 LAB_SUBNET=198.18.0.0/24
 
-# lab_assets BUILD_DIR: boot loaders from Debian's ipxe package, the UEFI local-boot loader
-# and the runtime (kernel + initramfs with slipway-agent) in BUILD_DIR/assets. Sets LAB_ASSETS.
+# lab_assets BUILD_DIR: boot loaders from Debian's ipxe package, the UEFI local-boot loader,
+# the boot kit for tarball deploys and the runtime (kernel + initramfs with slipway-agent) in BUILD_DIR/assets. Sets LAB_ASSETS.
 lab_assets() {
   local build=$1
   LAB_ASSETS=$build/assets
@@ -19,6 +19,8 @@ lab_assets() {
   src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
   [[ -f "$LAB_ASSETS/localboot.efi" && "$LAB_ASSETS/localboot.efi" -nt "$src/image/build-local-boot.sh" ]] ||
     "$src/image/build-local-boot.sh" "$LAB_ASSETS/localboot.efi" || fail "building localboot.efi failed"
+  [[ -f "$LAB_ASSETS/bootkit/core.img" && "$LAB_ASSETS/bootkit/core.img" -nt "$src/image/build-boot-kit.sh" ]] ||
+    "$src/image/build-boot-kit.sh" "$LAB_ASSETS/bootkit" || fail "building the boot kit failed"
   "$src/image/build-runtime.sh" --out "$LAB_ASSETS/runtime" --agent "$build/imaging/agent/slipway-agent" \
     --cache "$build/runtime-cache" >"${WORK:-/tmp}/build-runtime.log" 2>&1 ||
     { cat "${WORK:-/tmp}/build-runtime.log" >&2; fail "building the runtime failed"; }
