@@ -63,6 +63,9 @@ struct Profile {
   std::string description;
   std::optional<InstallerBoot> installer;  // exactly one of installer and image
   std::optional<std::string> image;        // an image library name
+  // Image profiles whose image is a root-filesystem tarball: the installed kernel's arguments
+  // after root=UUID=... ro (a disk image brings its own boot configuration).
+  std::string kernel_args = "console=tty0 console=ttyS0,115200n8";
   std::vector<Selector> selectors;
   // The profile's own templates (loaded at configuration load); a name it lacks falls back to
   // builtin_templates(). An `ipxe` template replaces the generated iPXE script.

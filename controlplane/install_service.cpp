@@ -99,9 +99,10 @@ Outcome<Machine> InstallService::start(const std::string& key, const std::string
     return invalid("profile " + p->name + " installs image '" + *p->image +
                    "', which is not in the image library (`slipway images list`)");
   }
-  if (image->format != "raw" && image->format != "raw.zst") {
-    return invalid("image '" + image->name + "' is " + image->format +
-                   "; the agent writes raw and raw.zst disk images");
+  if (image->format == "iso") {
+    return invalid("image '" + image->name +
+                   "' is an ISO; the agent deploys disk images (raw, raw.zst) and root-filesystem "
+                   "tarballs (tar, tar.gz, tar.zst)");
   }
   auto started = machines_.start_install(m->name, p->name, actor);
   if (started) progress_.erase(started->id);
@@ -138,15 +139,22 @@ Outcome<json> InstallService::plan_for(const MacAddress& mac) const {
   for (const auto& f : files) {
     list.push_back({{"path", f.path}, {"content", f.content}, {"mode", f.mode}});
   }
-  return json{{"machine", m->name},
-              {"profile", p->name},
-              {"image",
-               {{"name", image->name},
-                {"path", image->path},
-                {"sha256", image->sha256},
-                {"format", image->format},
-                {"size", image->size}}},
-              {"files", list}};
+  json plan = {{"machine", m->name},
+               {"profile", p->name},
+               {"image",
+                {{"name", image->name},
+                 {"path", image->path},
+                 {"sha256", image->sha256},
+                 {"format", image->format},
+                 {"size", image->size}}},
+               {"files", list}};
+  if (image->format.starts_with("tar")) {
+    plan["tarball"] = {{"boot_img", std::string(kBootKitPath) + "boot.img"},
+                       {"core_img", std::string(kBootKitPath) + "core.img"},
+                       {"efi_loader", std::string(kBootKitPath) + "BOOTX64.EFI"},
+                       {"kernel_args", p->kernel_args}};
+  }
+  return plan;
 }
 
 Outcome<Machine> InstallService::progress(const MacAddress& mac, const InstallProgress& report) {

@@ -5,7 +5,8 @@
 //   start()      a ready or deployed machine becomes installing with a profile (given, or the one
 //                its selectors choose) whose image is in the library; stage pending
 //   plan_for()   what the runtime's agent in install mode fetches: the image (URL, SHA-256,
-//                format, size) and the per-machine files it writes onto the installed system
+//                format, size), the per-machine files it writes onto the installed system, and
+//                for a tarball the boot kit's URLs and the kernel arguments
 //   progress()   the agent's progress; "written" moves the stage on (the machine now boots its
 //                disk), "failed" ends the install (the machine is ready again)
 //   first_boot() the installed OS called back: the machine is deployed
@@ -29,11 +30,15 @@
 
 namespace slipway::controlplane {
 
+// Where the boot kit (image/build-boot-kit.sh: GRUB's boot.img and core.img for BIOS,
+// BOOTX64.EFI for UEFI) is served: the agent installs it with a root-filesystem tarball.
+inline constexpr const char* kBootKitPath = "/assets/bootkit/";
+
 // An image of the library, as an install needs it.
 struct InstallImage {
   std::string name;
   std::string sha256;  // of the stored bytes (compressed ones for raw.zst)
-  std::string format;  // "raw" or "raw.zst" (what the agent can write today)
+  std::string format;  // "raw", "raw.zst" (disk images), "tar", "tar.gz", "tar.zst" (root trees)
   uint64_t size = 0;   // stored bytes
   std::string path;    // URL path on the appliance, e.g. "/images/sha256/<hex>"
 };

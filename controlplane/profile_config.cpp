@@ -93,8 +93,8 @@ boot::TemplateSet parse_templates(const ConfigNode& node, const std::filesystem:
 }
 
 boot::Profile parse_profile(const ConfigNode& node, const std::filesystem::path& config_dir) {
-  node.allow_keys(
-      {"name", "description", "image", "installer", "select", "templates", "ssh_authorized_keys"});
+  node.allow_keys({"name", "description", "image", "installer", "select", "templates",
+                   "ssh_authorized_keys", "kernel_args"});
   boot::Profile p;
   ConfigNode name = node.child("name");
   p.name = name.as_string();
@@ -107,7 +107,15 @@ boot::Profile parse_profile(const ConfigNode& node, const std::filesystem::path&
   if (image) {
     p.image = image->as_string();
     if (p.image->empty()) image->fail("must name an image");
+    if (auto args = node.find("kernel_args")) {
+      p.kernel_args = args->as_string();
+      if (p.kernel_args.find_first_of("\n\r\"'$;{}") != std::string::npos) {
+        args->fail("must not hold quotes, '$', ';', braces or line breaks (GRUB would read them)");
+      }
+    }
   } else {
+    if (node.find("kernel_args"))
+      node.child("kernel_args").fail("installer profiles give 'installer.cmdline'");
     installer->allow_keys({"kernel", "initrd", "cmdline"});
     p.installer = boot::InstallerBoot{installer->child("kernel").as_string(),
                                       installer->child("initrd").as_string(),

@@ -204,9 +204,10 @@ TEST_F(InstallRoutesTest, RefusalsNameWhatIsWrong) {
     EXPECT_EQ(r.status, c.status) << r.body.dump();
     EXPECT_NE(r.body["error"].get<std::string>().find(c.says), std::string::npos) << r.body.dump();
   }
-  image_format_ = "tar.zst";
-  auto tar = call(bhttp::verb::post, "/api/v1/machines/web1/install", {{"profile", "debian"}});
-  EXPECT_EQ(tar.status, 400u);
+  image_format_ = "iso";
+  auto iso = call(bhttp::verb::post, "/api/v1/machines/web1/install", {{"profile", "debian"}});
+  EXPECT_EQ(iso.status, 400u);
+  EXPECT_NE(iso.body["error"].get<std::string>().find("is an ISO"), std::string::npos);
   EXPECT_EQ(
       call(bhttp::verb::post, "/api/v1/machines/nobody/install", {{"profile", "debian"}}).status,
       404u);
@@ -225,6 +226,28 @@ TEST_F(InstallRoutesTest, RefusalsNameWhatIsWrong) {
                  {{"mac", kMac}, {"stage", "writing"}, {"bytes_done", -1}})
                 .status,
             400u);
+}
+
+// A root-filesystem tarball: the plan adds the boot kit and the profile's kernel arguments.
+TEST_F(InstallRoutesTest, ATarballPlanCarriesTheBootKit) {
+  ready_machine();
+  image_format_ = "tar.zst";
+  profiles_[0].kernel_args = "console=ttyS0,115200n8 quiet";
+  ASSERT_EQ(
+      call(bhttp::verb::post, "/api/v1/machines/web1/install", {{"profile", "debian"}}).status,
+      200u);
+  auto plan = call(bhttp::verb::get, std::string("/api/v1/agent/install?mac=") + kMac);
+  ASSERT_EQ(plan.status, 200u) << plan.body.dump();
+  const auto& p = plan.body["plan"];
+  EXPECT_EQ(p["image"]["format"], "tar.zst");
+  EXPECT_EQ(p["tarball"]["boot_img"], "/assets/bootkit/boot.img");
+  EXPECT_EQ(p["tarball"]["core_img"], "/assets/bootkit/core.img");
+  EXPECT_EQ(p["tarball"]["efi_loader"], "/assets/bootkit/BOOTX64.EFI");
+  EXPECT_EQ(p["tarball"]["kernel_args"], "console=ttyS0,115200n8 quiet");
+  image_format_ = "raw.zst";
+  EXPECT_FALSE(call(bhttp::verb::get, std::string("/api/v1/agent/install?mac=") + kMac)
+                   .body["plan"]
+                   .contains("tarball"));
 }
 
 TEST_F(InstallRoutesTest, AFailedInstallLeavesTheMachineReady) {

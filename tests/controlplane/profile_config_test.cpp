@@ -135,6 +135,21 @@ TEST(ProfileConfig, BadTemplatesFailAtLoadWithTheYamlPositionAndTheFile) {
   EXPECT_NE(quoted.find("may not hold quotes"), std::string::npos) << quoted;
 }
 
+TEST(ProfileConfig, KernelArgumentsForTarballImages) {
+  auto profiles = parse("- name: web\n  image: x\n  kernel_args: console=ttyS1 quiet\n");
+  EXPECT_EQ(profiles[0].kernel_args, "console=ttyS1 quiet");
+  EXPECT_EQ(parse("- name: web\n  image: x\n")[0].kernel_args,
+            "console=tty0 console=ttyS0,115200n8")
+      << "the default";
+  std::string bad =
+      config_error([&] { parse("- name: web\n  image: x\n  kernel_args: \"quiet; reboot\"\n"); });
+  EXPECT_NE(bad.find("profiles.yaml:4:16"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("GRUB would read them"), std::string::npos) << bad;
+  std::string installer = config_error(
+      [&] { parse("- name: web\n  installer: {kernel: k, initrd: i}\n  kernel_args: quiet\n"); });
+  EXPECT_NE(installer.find("installer.cmdline"), std::string::npos) << installer;
+}
+
 TEST(ProfileConfig, PartOfSlipwayYaml) {
   AppConfig c = parse_config(ConfigNode::load_string(R"(interface: br0
 dhcp:
