@@ -13,7 +13,10 @@
 # Checks: the API's states and events (install.started/written/first_boot), the VMs' serial
 # consoles (the first-boot line with the hostname the appliance gave), the disks' partition
 # tables (sfdisk --verify: the backup GPT at the end of the disk).
-# Usage: install_test.sh BUILD_DIR [bios|uefi|both]   (default both)
+# With `tarball`, the library's debian-12 is the test image's root-filesystem tarball
+# (rootfs.tar.zst) instead of its disk image: the agent partitions the blank disk, makes the
+# filesystems, unpacks the tree and installs GRUB for both firmware modes from the boot kit.
+# Usage: install_test.sh BUILD_DIR [bios|uefi|both] [disk|tarball]   (default both disk)
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/lab.sh"
 source "$(dirname "$0")/../lib/install.sh"
@@ -22,11 +25,17 @@ which=${2:-both}
 case "$which" in
   bios | uefi) vms=("$which") ;;
   both) vms=(bios uefi) ;;
-  *) fail "usage: $0 BUILD_DIR [bios|uefi|both]" ;;
+  *) fail "usage: $0 BUILD_DIR [bios|uefi|both] [disk|tarball]" ;;
 esac
-slipway_test_init "e2e-install-$which"
+format=${3:-disk}
+[[ $format == disk || $format == tarball ]] || fail "usage: $0 BUILD_DIR [bios|uefi|both] [disk|tarball]"
+slipway_test_init "e2e-install-$which-$format"
 
 install_test_image
+if [[ $format == tarball ]]; then
+  INSTALL_IMAGE=$(dirname "$INSTALL_IMAGE")/rootfs.tar.zst
+  INSTALL_IMAGE_SHA=$(sha256sum "$INSTALL_IMAGE" | cut -d' ' -f1)
+fi
 image_raw_bytes=$(zstd -lv "$INSTALL_IMAGE" 2>/dev/null | sed -n 's/.*Decompressed Size:.*(\([0-9]*\) B).*/\1/p')
 
 lab_assets "$BUILD_DIR"
@@ -117,6 +126,10 @@ for vm in "${vms[@]}"; do
   wait_until 60 "${name[$vm]}: the first-boot line with its hostname on the serial console" \
     grep -q "slipway-firstboot: hostname=${name[$vm]} callback=ok" "$WORK/vm-$vm.log"
   grep -q "install done:" "$WORK/vm-$vm.log" || fail "${name[$vm]}: the agent did not finish on the console"
+  if [[ $format == tarball ]]; then
+    grep -q "boot loaders installed for BIOS and UEFI" "$WORK/vm-$vm.log" ||
+      fail "${name[$vm]}: the agent did not install the boot loaders"
+  fi
   written=$(jq -r '[.events[] | select(.kind == "install.written")][0].detail.message' <<<"$m")
   pass "${name[$vm]} ($vm, ${disk_bus[$vm]}): installed and deployed; agent: $written"
 done
