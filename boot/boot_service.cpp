@@ -48,7 +48,14 @@ Result<ScriptTarget> BootService::target_for(const MacAddress& mac, const std::o
   if (!machine) return machine.error();
   log::get("boot")->info("{} machine={} mac={} state={}", file, machine->name, mac.to_string(),
                          inventory::to_string(machine->state));
-  return ScriptTarget{machine->name, mac, machine->state, machine->install_stage};
+  ScriptTarget target{machine->name, mac, machine->state, machine->install_stage, std::nullopt};
+  if (installer_lookup_) {
+    if (auto installer = installer_lookup_(target)) {
+      if (!*installer) return installer->error();
+      target.installer = std::move(**installer);
+    }
+  }
+  return target;
 }
 
 Result<std::string> BootService::script_for(const MacAddress& mac, const std::optional<Uuid>& uuid,

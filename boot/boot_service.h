@@ -39,6 +39,11 @@ class BootService {
   // template, MachineTemplates::ipxe_script); nullopt keeps the generated one. Unset (the
   // default), script_for() renders the generated script without looking anything up.
   using ScriptTemplate = std::function<std::optional<Result<std::string>>(const ScriptTarget&)>;
+  // Resolves an installing machine's installer profile (MachineTemplates::installer_for); the
+  // iPXE script and PXELINUX config then boot that installer instead of the runtime.
+  using InstallerLookup =
+      std::function<std::optional<Result<InstallerTarget>>(const ScriptTarget&)>;
+  void set_installer_lookup(InstallerLookup lookup) { installer_lookup_ = std::move(lookup); }
   void set_script_template(ScriptTemplate hook) { script_template_ = std::move(hook); }
 
   // How long after an ACK that carried a loader an iPXE from the same MAC is taken to be that
@@ -57,6 +62,7 @@ class BootService {
   const Clock& clock_;
   std::unordered_map<MacAddress, int64_t> loader_acked_at_;
   ScriptTemplate script_template_;
+  InstallerLookup installer_lookup_;
 };
 
 }  // namespace slipway::boot

@@ -38,16 +38,28 @@ std::string render_ipxe_script(const BootConfig& config, const ScriptTarget& t) 
     return out;
   }
   std::string assets = config.public_url + "/assets/";
+  std::string kernel = assets + config.runtime_kernel;
+  std::string initrd = assets + config.runtime_initrd;
+  std::string args = runtime_kernel_args(config, t.mac, choice);
+  if (choice == BootChoice::kInstall && t.installer) {
+    kernel = t.installer->kernel_url;
+    initrd = t.installer->initrd_url;
+    args = t.installer->cmdline;
+    out += "echo slipway: " + t.name + " (" + mac + ") boots the installer of profile " +
+           t.installer->profile + "\n";
+  } else {
+    out += "echo slipway: " + t.name + " (" + mac + ") boots the runtime" +
+           (choice == BootChoice::kInstall ? " to install" : "") + "\n";
+  }
   // ipxe.efi names the initrd after the last part of its URL; the EFI stub needs initrd=<name>.
-  std::string initrd_name = std::filesystem::path(config.runtime_initrd).filename().string();
-  out += "echo slipway: " + t.name + " (" + mac + ") boots the runtime" +
-         (choice == BootChoice::kInstall ? " to install" : "") + "\n";
-  out += "kernel " + assets + config.runtime_kernel + " initrd=" + initrd_name + " " +
-         runtime_kernel_args(config, t.mac, choice) + " || goto failed\n";
-  out += "initrd " + assets + config.runtime_initrd + " || goto failed\n";
+  std::string initrd_name =
+      std::filesystem::path(initrd.substr(0, initrd.find('?'))).filename().string();
+  out += "kernel " + kernel + " initrd=" + initrd_name + (args.empty() ? "" : " " + args) +
+         " || goto failed\n";
+  out += "initrd " + initrd + " || goto failed\n";
   out += "boot || goto failed\n";
   out += ":failed\n";
-  out += "echo slipway: could not boot the runtime, handing back to the firmware\n";
+  out += "echo slipway: could not boot, handing back to the firmware\n";
   out += "exit 1\n";
   return out;
 }

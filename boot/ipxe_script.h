@@ -1,6 +1,7 @@
 #pragma once
 // Rendering of the per-machine iPXE script. Pure: the same input gives the same script.
 
+#include <optional>
 #include <string>
 
 #include "boot/boot_config.h"
@@ -8,11 +9,21 @@
 
 namespace slipway::boot {
 
+// An installer profile's boot for one machine: URLs resolved, command line rendered.
+struct InstallerTarget {
+  std::string profile;
+  std::string kernel_url, initrd_url;
+  std::string cmdline;
+};
+
 struct ScriptTarget {
   std::string name;  // the machine's inventory name
   MacAddress mac;    // the interface it booted from
   inventory::MachineState state = inventory::MachineState::kDiscovered;
   inventory::InstallStage install_stage = inventory::InstallStage::kNone;
+  // Set when the machine installs with an installer profile: a kInstall boot starts that
+  // installer instead of the runtime in install mode.
+  std::optional<InstallerTarget> installer{};
 };
 
 // What a machine boots, by state: deployed and retired machines boot from their local disk, and
@@ -30,8 +41,9 @@ BootChoice boot_choice(inventory::MachineState state,
 std::string runtime_kernel_args(const BootConfig& config, const MacAddress& mac,
                                 BootChoice choice = BootChoice::kRuntime);
 
-// The iPXE script: the runtime from <public_url>/assets/, or iPXE `exit` (back to the firmware,
-// which boots the local disk).
+// The iPXE script: the runtime from <public_url>/assets/ (in install mode for an install), the
+// installer of an installer profile, or the local disk (BIOS: iPXE exits to the next boot
+// device; UEFI: the local-boot loader, boot_config.h).
 std::string render_ipxe_script(const BootConfig& config, const ScriptTarget& target);
 
 }  // namespace slipway::boot

@@ -146,6 +146,7 @@ TemplateContext machine_template_context(const MachineTemplateInputs& in) {
   ctx.set("ASSETS_URL", in.boot.public_url + "/assets");
   ctx.set("SEED_URL", seed_url(in.boot, in.boot_mac));
   ctx.set("FIRSTBOOT_URL", firstboot_url(in.boot));
+  ctx.set("PROGRESS_URL", in.boot.public_url + "/api/v1/agent/install/progress");
   add_boot_choice(ctx, in);
   if (in.facts.is_object()) add_facts(ctx, in.facts, "FACT");
   return ctx;

@@ -75,4 +75,35 @@ std::optional<Result<std::string>> MachineTemplates::ipxe_script(const ScriptTar
   return rendered;
 }
 
+std::optional<Result<InstallerTarget>> MachineTemplates::installer_for(
+    const ScriptTarget& target) const {
+  if (boot_choice(target.state, target.install_stage) != BootChoice::kInstall) return std::nullopt;
+  auto machine = machines_.find_by_mac(target.mac);
+  if (!machine) return std::nullopt;
+  const Profile* profile = nullptr;
+  for (const auto& p : profiles_) {
+    if (p.name == machine->profile) profile = &p;
+  }
+  if (!profile || !profile->installer) return std::nullopt;
+  const InstallerBoot& in = *profile->installer;
+  auto url = [&](const std::string& path) {
+    if (path.starts_with("http://") || path.starts_with("https://")) return path;
+    return boot_.public_url + "/assets/" + path;
+  };
+  InstallerTarget out{profile->name, url(in.kernel), url(in.initrd), in.cmdline};
+  if (in.cmdline_template.contains("cmdline")) {
+    nlohmann::json facts = inventory::facts_object(machines_, *machine);
+    auto context = machine_template_context(
+        {*machine, target.mac, facts, profile, install_.ssh_authorized_keys, boot_});
+    auto rendered = render_machine_template(in.cmdline_template, "cmdline", context);
+    if (!rendered) return Error{"machine " + machine->name + ": " + rendered.error().message};
+    out.cmdline = std::move(*rendered);
+    // A template file's trailing newline must not end the kernel line early.
+    while (!out.cmdline.empty() && (out.cmdline.back() == '\n' || out.cmdline.back() == '\r')) {
+      out.cmdline.pop_back();
+    }
+  }
+  return out;
+}
+
 }  // namespace slipway::boot

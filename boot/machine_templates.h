@@ -45,6 +45,11 @@ class MachineTemplates {
   // The machine's profile's `ipxe` template rendered for it; nullopt when its profile has none
   // (the generated script applies).
   std::optional<Result<std::string>> ipxe_script(const ScriptTarget& target) const;
+  // For a machine installing (image not yet written) with an installer profile: that
+  // installer's kernel and initrd URLs (asset paths under <public_url>/assets/, URLs as given)
+  // and its command line rendered for the machine. nullopt for any other machine; an Error when
+  // the command line does not render (a missing variable).
+  std::optional<Result<InstallerTarget>> installer_for(const ScriptTarget& target) const;
 
  private:
   const Profile* profile_of(const inventory::Machine& m, const nlohmann::json& facts) const;

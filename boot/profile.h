@@ -55,7 +55,10 @@ struct Selector {
 
 struct InstallerBoot {
   std::string kernel, initrd;  // asset-relative paths or http(s) URLs
-  std::string cmdline;
+  std::string cmdline;         // a template: {{SEED_URL}}, {{HOSTNAME}}... per machine
+  // `cmdline` parsed at load as template "cmdline" (empty when built by hand: then the text is
+  // used as it is).
+  TemplateSet cmdline_template{};
 };
 
 struct Profile {

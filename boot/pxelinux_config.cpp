@@ -17,6 +17,16 @@ std::string render_pxelinux_config(const BootConfig& config, const ScriptTarget&
     return out;
   }
   out += "DEFAULT slipway\n";
+  if (choice == BootChoice::kInstall && t.installer) {
+    // lpxelinux.0 fetches http:// URLs; plain pxelinux.0 needs asset paths on TFTP.
+    out += "SAY slipway: " + t.name + " (" + mac + ") boots the installer of profile " +
+           t.installer->profile + "\n";
+    out += "LABEL slipway\n";
+    out += "  KERNEL " + t.installer->kernel_url + "\n";
+    out += "  APPEND initrd=" + t.installer->initrd_url +
+           (t.installer->cmdline.empty() ? "" : " " + t.installer->cmdline) + "\n";
+    return out;
+  }
   out += "SAY slipway: " + t.name + " (" + mac + ") boots the runtime\n";
   out += "LABEL slipway\n";
   out += "  KERNEL " + config.runtime_kernel + "\n";

@@ -96,6 +96,8 @@ int serve(const AppConfig& c) {
   }
   boot::BootService boot_service(c.boot, machines, clock);
   boot::MachineTemplates templates(c.boot, c.profiles, c.install, machines);
+  boot_service.set_installer_lookup(
+      [&templates](const boot::ScriptTarget& target) { return templates.installer_for(target); });
   if (templates.any_ipxe_template()) {
     boot_service.set_script_template(
         [&templates](const boot::ScriptTarget& target) { return templates.ipxe_script(target); });

@@ -90,9 +90,12 @@ Outcome<Machine> InstallService::start(const std::string& key, const std::string
     return Refusal{Refusal::Kind::kNotFound, "no profile '" + chosen + "' (profiles: " +
                                                  (known.empty() ? "none" : known) + ")"};
   }
-  if (!p->image) {
-    return invalid("profile " + p->name +
-                   " boots an installer; installs by the agent need an image profile");
+  if (p->installer) {
+    // The machine's next netboot starts the installer; its kickstart or preseed reports
+    // "written" at the end, and the installed system's first boot calls back.
+    auto started = machines_.start_install(m->name, p->name, actor);
+    if (started) progress_.erase(started->id);
+    return started;
   }
   auto image = images_(*p->image);
   if (!image) {
@@ -118,6 +121,10 @@ Outcome<json> InstallService::plan_for(const MacAddress& mac) const {
                     std::string(inventory::to_string(m->state)) + ")");
   }
   const boot::Profile* p = find_profile(m->profile);
+  if (p && p->installer) {
+    return conflict("machine " + m->name + " installs with the installer of profile " + p->name +
+                    ": there is no agent plan (its netboot starts the installer)");
+  }
   if (!p || !p->image) {
     return conflict("machine " + m->name + " installs profile '" + m->profile +
                     "', which is no longer an image profile in the configuration");

@@ -3,7 +3,9 @@
 // first-boot callback.
 //
 //   start()      a ready or deployed machine becomes installing with a profile (given, or the one
-//                its selectors choose) whose image is in the library; stage pending
+//                its selectors choose) whose image is in the library, or an installer profile
+//                (its netboot then starts that installer: boot/machine_templates.h); stage
+//                pending
 //   plan_for()   what the runtime's agent in install mode fetches: the image (URL, SHA-256,
 //                format, size), the per-machine files it writes onto the installed system, and
 //                for a tarball the boot kit's URLs and the kernel arguments

@@ -119,7 +119,13 @@ boot::Profile parse_profile(const ConfigNode& node, const std::filesystem::path&
     installer->allow_keys({"kernel", "initrd", "cmdline"});
     p.installer = boot::InstallerBoot{installer->child("kernel").as_string(),
                                       installer->child("initrd").as_string(),
-                                      installer->string_or("cmdline", "")};
+                                      installer->string_or("cmdline", ""),
+                                      {}};
+    if (auto added = p.installer->cmdline_template.add(
+            "cmdline", "profile " + p.name + " installer.cmdline", p.installer->cmdline);
+        !added) {
+      installer->child("cmdline").fail(added.error().message);
+    }
   }
   if (auto select = node.find("select")) {
     for (const auto& item : select->as_list()) p.selectors.push_back(parse_selector(item));

@@ -12,7 +12,8 @@ BootConfig config() {
 }
 
 ScriptTarget target(inventory::MachineState state) {
-  return {"m-525400000001", *MacAddress::parse("52:54:00:00:00:01"), state};
+  return {"m-525400000001", *MacAddress::parse("52:54:00:00:00:01"), state,
+          inventory::InstallStage::kNone, std::nullopt};
 }
 
 TEST(IpxeScript, DiscoveredMachineBootsTheRuntime) {
@@ -53,6 +54,24 @@ TEST(IpxeScript, LocalBootLoaderFollowsTheConfig) {
   EXPECT_NE(s.find("chain http://198.18.0.1:8080/assets/grub/local.efi || exit 1\n"),
             std::string::npos)
       << s;
+}
+
+TEST(IpxeScript, AnInstallerTargetBootsTheInstaller) {
+  ScriptTarget t = target(inventory::MachineState::kInstalling);
+  t.install_stage = inventory::InstallStage::kPending;
+  t.installer =
+      InstallerTarget{"deb", "http://198.18.0.1:8080/assets/deb/linux",
+                      "http://198.18.0.1:8080/assets/deb/initrd.gz", "auto priority=high"};
+  std::string s = render_ipxe_script(config(), t);
+  EXPECT_NE(s.find("kernel http://198.18.0.1:8080/assets/deb/linux initrd=initrd.gz auto "
+                   "priority=high || goto failed\n"
+                   "initrd http://198.18.0.1:8080/assets/deb/initrd.gz || goto failed\n"
+                   "boot || goto failed\n"),
+            std::string::npos)
+      << s;
+  t.install_stage = inventory::InstallStage::kWritten;
+  EXPECT_EQ(render_ipxe_script(config(), t).find("deb/linux"), std::string::npos)
+      << "written: the local disk";
 }
 
 TEST(IpxeScript, SameInputSameScript) {

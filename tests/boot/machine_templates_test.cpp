@@ -285,5 +285,69 @@ TEST_F(MachineTemplatesTest, AProfilesIpxeTemplateReplacesTheGeneratedScript) {
   EXPECT_EQ(other->rfind("#!ipxe\n# slipway: machine m-525400e50009", 0), 0u) << *other;
 }
 
+// An installer profile: while the machine installs (nothing written yet), its netboot starts
+// that installer with the command line rendered for it; before and after, it does not.
+TEST_F(MachineTemplatesTest, AnInstallingMachineBootsItsInstallerProfilesKernel) {
+  inspected();
+  Profile deb;
+  deb.name = "debian-installer";
+  deb.installer =
+      InstallerBoot{"installers/deb/linux", "http://198.18.0.1:8080/x/initrd.gz?v=2", "", {}};
+  ASSERT_TRUE(deb.installer->cmdline_template.add(
+      "cmdline", "test", "auto url={{SEED_URL}}preseed hostname={{HOSTNAME}}\n"));
+  profiles_ = {deb};
+  MachineTemplates templates(boot_, profiles_, install_, machines_);
+  BootService service(boot_, machines_, clock_);
+  service.set_installer_lookup(
+      [&templates](const ScriptTarget& target) { return templates.installer_for(target); });
+
+  auto before = service.script_for(mac(kBootMac), std::nullopt, std::nullopt);
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->find("installer"), std::string::npos) << "ready: the runtime; " << *before;
+
+  ASSERT_TRUE(machines_.start_install("web1", "debian-installer", "test"));
+  auto script = service.script_for(mac(kBootMac), std::nullopt, std::nullopt);
+  ASSERT_TRUE(script) << script.error().message;
+  EXPECT_NE(script->find("boots the installer of profile debian-installer\n"
+                         "kernel http://198.18.0.1:8080/assets/installers/deb/linux "
+                         "initrd=initrd.gz auto "
+                         "url=http://198.18.0.1:8080/boot/templates/52:54:00:e5:00:01/preseed "
+                         "hostname=web1 || goto failed\n"
+                         "initrd http://198.18.0.1:8080/x/initrd.gz?v=2 || goto failed\n"),
+            std::string::npos)
+      << *script;
+  EXPECT_EQ(script->find("slipway.mode=install"), std::string::npos) << *script;
+  auto pxe = service.pxelinux_config_for(mac(kBootMac), std::nullopt);
+  ASSERT_TRUE(pxe);
+  EXPECT_NE(pxe->find("  KERNEL http://198.18.0.1:8080/assets/installers/deb/linux\n"
+                      "  APPEND initrd=http://198.18.0.1:8080/x/initrd.gz?v=2 auto url="),
+            std::string::npos)
+      << *pxe;
+
+  // The installer reported "written": the disk from now on.
+  ASSERT_TRUE(machines_.install_written("web1", "{}", "installer"));
+  auto after = service.script_for(mac(kBootMac), std::nullopt, std::nullopt);
+  ASSERT_TRUE(after);
+  EXPECT_NE(after->find("booting from local disk"), std::string::npos) << *after;
+}
+
+TEST_F(MachineTemplatesTest, AnInstallerCommandLineThatDoesNotRenderFailsTheScript) {
+  inspected();
+  Profile deb;
+  deb.name = "debian-installer";
+  deb.installer = InstallerBoot{"linux", "initrd.gz", "", {}};
+  ASSERT_TRUE(deb.installer->cmdline_template.add("cmdline", "test", "domain={{DOMAIN}}"));
+  profiles_ = {deb};
+  MachineTemplates templates(boot_, profiles_, install_, machines_);
+  BootService service(boot_, machines_, clock_);
+  service.set_installer_lookup(
+      [&templates](const ScriptTarget& target) { return templates.installer_for(target); });
+  ASSERT_TRUE(machines_.start_install("web1", "debian-installer", "test"));
+  auto script = service.script_for(mac(kBootMac), std::nullopt, std::nullopt);
+  ASSERT_FALSE(script);
+  EXPECT_NE(script.error().message.find("no value for variable DOMAIN"), std::string::npos)
+      << script.error().message;
+}
+
 }  // namespace
 }  // namespace slipway::boot

@@ -293,7 +293,7 @@ TEST_F(ApiRoutesTest, ProfileExplainSaysWhichAndWhy) {
   ASSERT_TRUE(big.templates.add("user-data", "/etc/slipway/big.tmpl", "#cloud-config\n"));
   boot::Profile lab;
   lab.name = "lab";
-  lab.installer = boot::InstallerBoot{"runtime/vmlinuz", "runtime/initrd.gz", ""};
+  lab.installer = boot::InstallerBoot{"runtime/vmlinuz", "runtime/initrd.gz", "", {}};
   boot::Selector rack;
   rack.labels = {{"rack", "lab"}};
   boot::Selector two_cpus;

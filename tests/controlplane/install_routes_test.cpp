@@ -42,7 +42,7 @@ class InstallRoutesTest : public ::testing::Test {
     missing.image = "no-such-image";
     boot::Profile installer;
     installer.name = "anaconda";
-    installer.installer = boot::InstallerBoot{"k", "i", ""};
+    installer.installer = boot::InstallerBoot{"k", "i", "", {}};
     profiles_ = {image, missing, installer};
     add_api_routes(router_, ApiServices{machines_, leases_, metrics_, enrollment_, profiles_,
                                         nullptr, &install_});
@@ -196,7 +196,6 @@ TEST_F(InstallRoutesTest, RefusalsNameWhatIsWrong) {
   const Case cases[] = {
       {"nope", 404, "no profile 'nope' (profiles: debian, gone, anaconda)"},
       {"gone", 400, "'no-such-image', which is not in the image library"},
-      {"anaconda", 400, "boots an installer"},
       {7, 400, "'profile' must be a string"},
   };
   for (const auto& c : cases) {
@@ -248,6 +247,33 @@ TEST_F(InstallRoutesTest, ATarballPlanCarriesTheBootKit) {
   EXPECT_FALSE(call(bhttp::verb::get, std::string("/api/v1/agent/install?mac=") + kMac)
                    .body["plan"]
                    .contains("tarball"));
+}
+
+// An installer profile: no agent plan; the installer's own "written" report and the installed
+// system's first boot take the machine to deployed.
+TEST_F(InstallRoutesTest, AnInstallerProfileInstallsThroughItsInstaller) {
+  ready_machine();
+  auto started =
+      call(bhttp::verb::post, "/api/v1/machines/web1/install", {{"profile", "anaconda"}});
+  ASSERT_EQ(started.status, 200u) << started.body.dump();
+  EXPECT_EQ(started.body["machine"]["state"], "installing");
+  EXPECT_EQ(started.body["machine"]["profile"], "anaconda");
+  auto plan = call(bhttp::verb::get, std::string("/api/v1/agent/install?mac=") + kMac);
+  EXPECT_EQ(plan.status, 409u);
+  EXPECT_NE(plan.body["error"].get<std::string>().find("no agent plan"), std::string::npos)
+      << plan.body.dump();
+  // What the built-in kickstart's %post and preseed's late_command send.
+  auto written = call(bhttp::verb::post, "/api/v1/agent/install/progress",
+                      {{"mac", kMac},
+                       {"stage", "written"},
+                       {"bytes_done", 0},
+                       {"bytes_total", 0},
+                       {"message", "kickstart %post"}});
+  ASSERT_EQ(written.status, 200u) << written.body.dump();
+  EXPECT_EQ(written.body["machine"]["install_stage"], "written");
+  auto first = call(bhttp::verb::post, "/api/v1/agent/firstboot", {{"mac", kMac}});
+  ASSERT_EQ(first.status, 200u) << first.body.dump();
+  EXPECT_EQ(first.body["machine"]["state"], "deployed");
 }
 
 TEST_F(InstallRoutesTest, AFailedInstallLeavesTheMachineReady) {

@@ -135,6 +135,20 @@ TEST(ProfileConfig, BadTemplatesFailAtLoadWithTheYamlPositionAndTheFile) {
   EXPECT_NE(quoted.find("may not hold quotes"), std::string::npos) << quoted;
 }
 
+TEST(ProfileConfig, AnInstallerCommandLineIsATemplateCheckedAtLoad) {
+  auto profiles = parse(
+      "- name: deb\n  installer: {kernel: d/linux, initrd: d/initrd.gz, cmdline: "
+      "\"auto url={{SEED_URL}}preseed\"}\n");
+  ASSERT_TRUE(profiles[0].installer);
+  EXPECT_TRUE(profiles[0].installer->cmdline_template.contains("cmdline"));
+  std::string bad = config_error(
+      [&] { parse("- name: deb\n  installer: {kernel: k, initrd: i, cmdline: \"{{#A}}x\"}\n"); });
+  EXPECT_NE(bad.find("profiles.yaml:3:"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("profile deb installer.cmdline: line 1: File ended before all sections"),
+            std::string::npos)
+      << bad;
+}
+
 TEST(ProfileConfig, KernelArgumentsForTarballImages) {
   auto profiles = parse("- name: web\n  image: x\n  kernel_args: console=ttyS1 quiet\n");
   EXPECT_EQ(profiles[0].kernel_args, "console=ttyS1 quiet");
