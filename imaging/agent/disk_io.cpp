@@ -70,15 +70,21 @@ Status write_files(const std::string& root, const std::vector<PlanFile>& files) 
   return {};
 }
 
+bool wait_for_device(const std::string& device) {
+  // The kernel creates partition nodes asynchronously after the re-read.
+  for (int i = 0; i < 50; ++i) {
+    if (fs::exists(device)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return fs::exists(device);
+}
+
 Status mount_fs(const std::string& device, const std::string& dir,
                 std::initializer_list<const char*> types,
                 const std::function<void(const std::string&)>& say) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  // The kernel creates partition nodes asynchronously after the re-read.
-  for (int i = 0; i < 50 && !fs::exists(device); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  wait_for_device(device);
   for (const char* type : types) {
     if (::mount(device.c_str(), dir.c_str(), type, 0, nullptr) == 0) {
       say("mounted " + device + " (" + type + ") on " + dir);

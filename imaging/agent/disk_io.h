@@ -21,8 +21,11 @@ Status pwrite_all(int fd, const std::vector<uint8_t>& data, uint64_t offset);
 void wipe_tables(int fd, uint64_t disk_bytes);
 // Writes each file under `root` (replacing what is there, links included), with its mode.
 Status write_files(const std::string& root, const std::vector<PlanFile>& files);
-// Mounts `device` on `dir` (created) with the first of `types` that works, waiting up to 5 s
-// for the device node to appear after a partition table re-read.
+// Waits up to 5 s for a partition's device node to appear after a partition table re-read (the
+// kernel creates them asynchronously); false when it did not.
+bool wait_for_device(const std::string& device);
+// Mounts `device` on `dir` (created) with the first of `types` that works, waiting for the
+// device node first (wait_for_device).
 Status mount_fs(const std::string& device, const std::string& dir,
                 std::initializer_list<const char*> types,
                 const std::function<void(const std::string&)>& say);

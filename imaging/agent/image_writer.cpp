@@ -2,63 +2,25 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <openssl/evp.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
-#include "common/hex.h"
-
 namespace slipway::imaging::agent {
 
-struct ImageWriter::Impl {
-  EVP_MD_CTX* sha = nullptr;
-  ZSTD_DStream* zstd = nullptr;
-  size_t zstd_hint = 1;  // ZSTD_decompressStream's return: 0 when a frame just ended
-  std::vector<uint8_t> out;
-  ~Impl() {
-    if (sha) EVP_MD_CTX_free(sha);
-    if (zstd) ZSTD_freeDStream(zstd);
-  }
-};
-
 ImageWriter::ImageWriter(int fd, bool zstd_compressed, bool block_device, uint64_t device_bytes)
-    : impl_(std::make_unique<Impl>()),
-      fd_(fd),
-      block_device_(block_device),
-      device_bytes_(device_bytes) {
-  impl_->sha = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(impl_->sha, EVP_sha256(), nullptr);
-  if (zstd_compressed) {
-    impl_->zstd = ZSTD_createDStream();
-    ZSTD_initDStream(impl_->zstd);
-    impl_->out.resize(ZSTD_DStreamOutSize());
-  }
+    : stream_(zstd_compressed), fd_(fd), block_device_(block_device), device_bytes_(device_bytes) {
   pending_.reserve(kImageBlockBytes);
 }
 
 ImageWriter::~ImageWriter() = default;
 
 Status ImageWriter::feed(std::span<const uint8_t> data) {
-  received_ += data.size();
-  EVP_DigestUpdate(impl_->sha, data.data(), data.size());
-  if (!impl_->zstd) return put(data);
-  ZSTD_inBuffer in{data.data(), data.size(), 0};
-  while (in.pos < in.size) {
-    ZSTD_outBuffer out{impl_->out.data(), impl_->out.size(), 0};
-    size_t r = ZSTD_decompressStream(impl_->zstd, &out, &in);
-    if (ZSTD_isError(r)) {
-      return Error{std::string("zstd: ") + ZSTD_getErrorName(r) + " at byte " +
-                   std::to_string(received_ - data.size() + in.pos) + " of the image"};
-    }
-    impl_->zstd_hint = r;
-    if (auto s = put({impl_->out.data(), out.pos}); !s) return s;
-  }
-  return {};
+  return stream_.feed(data,
+                      [this](std::span<const uint8_t> disk_bytes) { return put(disk_bytes); });
 }
 
 Status ImageWriter::put(std::span<const uint8_t> bytes) {
@@ -105,17 +67,12 @@ Status ImageWriter::flush_block(bool /*last*/) {
 }
 
 Result<std::string> ImageWriter::finish() {
-  if (impl_->zstd && impl_->zstd_hint != 0) {
-    return Error{"the zstd stream ends in the middle of a frame: the image is truncated"};
-  }
+  if (auto s = stream_.check_complete(); !s) return s.error();
   if (auto s = flush_block(true); !s) return s.error();
   if (fsync(fd_) != 0 && errno != EINVAL) {
     return Error{std::string("fsync of the disk: ") + std::strerror(errno)};
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(impl_->sha, digest, &len);
-  return hex::encode(std::span<const uint8_t>(digest, len));
+  return stream_.sha256_hex();
 }
 
 }  // namespace slipway::imaging::agent

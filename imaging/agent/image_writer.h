@@ -10,12 +10,12 @@
 // Not thread-safe; one image per writer. The fd stays the caller's.
 
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
+#include "imaging/agent/stored_stream.h"
 
 namespace slipway::imaging::agent {
 
@@ -32,7 +32,7 @@ class ImageWriter {
   // of everything fed.
   Result<std::string> finish();
 
-  uint64_t received() const { return received_; }
+  uint64_t received() const { return stream_.received(); }
   uint64_t written() const { return offset_ + pending_.size(); }  // disk bytes produced
   uint64_t zeroed() const { return zeroed_; }                     // of which zero ranges
 
@@ -40,12 +40,10 @@ class ImageWriter {
   Status put(std::span<const uint8_t> disk_bytes);
   Status flush_block(bool last);
 
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  StoredStream stream_;
   int fd_;
   bool block_device_;
   uint64_t device_bytes_;
-  uint64_t received_ = 0;
   uint64_t offset_ = 0;  // disk offset of pending_'s first byte
   uint64_t zeroed_ = 0;
   std::vector<uint8_t> pending_;

@@ -1,12 +1,10 @@
 #include "imaging/agent/tarball_deploy.h"
 
 #include <linux/fs.h>
-#include <openssl/evp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,13 +13,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/hex.h"
 #include "common/uuid.h"
 #include "imaging/agent/bios_boot.h"
 #include "imaging/agent/disk_io.h"
 #include "imaging/agent/disk_layout.h"
 #include "imaging/agent/http_get.h"
 #include "imaging/agent/run_command.h"
+#include "imaging/agent/stored_stream.h"
 
 namespace slipway::imaging::agent {
 
@@ -56,54 +54,25 @@ Result<std::array<uint8_t, 16>> random_v4() {
 // Hashes what arrives (as stored), undoes zstd when asked, and hands the tar stream to tar.
 class TarFeeder {
  public:
-  TarFeeder(PipedChild tar, bool zstd) : tar_(std::move(tar)), sha_(EVP_MD_CTX_new()) {
-    EVP_DigestInit_ex(sha_, EVP_sha256(), nullptr);
-    if (zstd) {
-      zstd_ = ZSTD_createDStream();
-      ZSTD_initDStream(zstd_);
-      out_.resize(ZSTD_DStreamOutSize());
-    }
-  }
-  ~TarFeeder() {
-    EVP_MD_CTX_free(sha_);
-    if (zstd_) ZSTD_freeDStream(zstd_);
-  }
-  TarFeeder(const TarFeeder&) = delete;
-  TarFeeder& operator=(const TarFeeder&) = delete;
+  TarFeeder(PipedChild tar, bool zstd) : tar_(std::move(tar)), stream_(zstd) {}
 
   Status feed(std::span<const uint8_t> data) {
-    received_ += data.size();
-    EVP_DigestUpdate(sha_, data.data(), data.size());
-    if (!zstd_) return tar_.write(data.data(), data.size());
-    ZSTD_inBuffer in{data.data(), data.size(), 0};
-    while (in.pos < in.size) {
-      ZSTD_outBuffer out{out_.data(), out_.size(), 0};
-      size_t r = ZSTD_decompressStream(zstd_, &out, &in);
-      if (ZSTD_isError(r)) return Error{std::string("zstd: ") + ZSTD_getErrorName(r)};
-      hint_ = r;
-      if (auto s = tar_.write(out_.data(), out.pos); !s) return s;
-    }
-    return {};
+    return stream_.feed(data, [this](std::span<const uint8_t> tar_bytes) {
+      return tar_.write(tar_bytes.data(), tar_bytes.size());
+    });
   }
   // Ends tar's input and waits for it; the SHA-256 of everything fed.
   Result<std::string> finish() {
     auto tar_status = tar_.finish();
-    if (zstd_ && hint_ != 0) return Error{"the zstd stream ends early (truncated image)"};
+    if (auto s = stream_.check_complete(); !s) return s.error();
     if (!tar_status) return tar_status.error();
-    std::array<uint8_t, 32> digest{};
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(sha_, digest.data(), &len);
-    return hex::encode(std::span<const uint8_t>(digest.data(), len));
+    return stream_.sha256_hex();
   }
-  uint64_t received() const { return received_; }
+  uint64_t received() const { return stream_.received(); }
 
  private:
   PipedChild tar_;
-  EVP_MD_CTX* sha_;
-  ZSTD_DStream* zstd_ = nullptr;
-  size_t hint_ = 1;
-  std::vector<uint8_t> out_;
-  uint64_t received_ = 0;
+  StoredStream stream_;
 };
 
 // The kernel and initrd to boot, as paths inside the tree: /vmlinuz and /initrd.img (Debian and
@@ -133,12 +102,6 @@ Result<std::pair<std::string, std::string>> find_kernel(const fs::path& root) {
     }
   }
   return std::pair{"/boot/" + kernels.back(), initrd};
-}
-
-Status write_text(const fs::path& path, const std::string& text) {
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  return write_files("/", {PlanFile{path.string(), text, 0644}});
 }
 
 Result<std::vector<uint8_t>> fetch(const InstallSettings& s, const std::string& path) {
@@ -225,7 +188,10 @@ Result<TarballResult> deploy_tarball(const InstallSettings& s, const InstallPlan
   std::snprintf(volume_hex, sizeof volume_hex, "%08X", volume_id);
   const std::string esp_id = std::string(volume_hex, 4) + "-" + std::string(volume_hex + 4, 4);
   // The device nodes appear asynchronously after the re-read.
-  for (int i = 0; i < 50 && !(fs::exists(root_dev) && fs::exists(esp_dev)); ++i) ::usleep(100000);
+  if (!wait_for_device(root_dev) || !wait_for_device(esp_dev)) {
+    return fail("the partitions " + esp_dev + " and " + root_dev +
+                " did not appear within 5 s of the partition table re-read");
+  }
   if (auto r = run_command(
           {"mke2fs", "-q", "-F", "-t", "ext4", "-U", root_uuid, "-L", "slipway-root", root_dev});
       !r) {
@@ -275,8 +241,10 @@ Result<TarballResult> deploy_tarball(const InstallSettings& s, const InstallPlan
       " / ext4 errors=remount-ro 0 1\n";
   if (fs::is_directory(root / "boot/efi"))
     fstab += "UUID=" + esp_id + " /boot/efi vfat umask=0077,nofail 0 2\n";
-  if (auto r = write_text(root / "boot/slipway/grub.cfg", cfg); !r) return fail(r.error().message);
-  if (auto r = write_text(root / "etc/fstab", fstab); !r) return fail(r.error().message);
+  if (auto r = write_files(root.string(), {{"/boot/slipway/grub.cfg", cfg}, {"/etc/fstab", fstab}});
+      !r) {
+    return fail(r.error().message);
+  }
   s.say("boot: " + kernel->first + " root=UUID=" + root_uuid);
 
   if (auto r = install_bios_loader(s, *plan.tarball, fd, bios); !r) return fail(r.error().message);
