@@ -6,6 +6,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common/url.h"
+
 namespace slipway::controlplane {
 namespace {
 
@@ -97,6 +99,10 @@ std::optional<nlohmann::json> api_answer(const ApiClient& client,
     return std::nullopt;
   }
   return doc;
+}
+
+std::string machine_path(const std::string& key, const std::string& action) {
+  return "/api/v1/machines/" + url::encode(key) + (action.empty() ? "" : "/" + action);
 }
 
 }  // namespace slipway::controlplane

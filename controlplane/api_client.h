@@ -44,4 +44,7 @@ std::string api_error_text(const ApiResponse& response);
 std::optional<nlohmann::json> api_answer(const ApiClient& client,
                                          const Result<ApiResponse>& response, const char* member);
 
+// "/api/v1/machines/KEY" or "/api/v1/machines/KEY/ACTION", the key URL-encoded.
+std::string machine_path(const std::string& key, const std::string& action = "");
+
 }  // namespace slipway::controlplane

@@ -1,5 +1,7 @@
 #include "controlplane/api_helpers.h"
 
+#include "inventory/machine_json.h"
+
 namespace slipway::controlplane {
 
 namespace bhttp = http::bhttp;
@@ -45,5 +47,11 @@ Result<json> object_body(const http::RequestContext& ctx) {
 }
 
 std::string actor(const http::RequestContext& ctx) { return "api:" + ctx.remote.to_string(); }
+
+http::Response machine_answer(const http::RequestContext& ctx,
+                              const inventory::Outcome<inventory::Machine>& outcome) {
+  if (!outcome) return refused(ctx, outcome.refusal());
+  return ok(ctx, {{"machine", inventory::to_json(*outcome)}});
+}
 
 }  // namespace slipway::controlplane

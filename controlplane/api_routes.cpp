@@ -83,12 +83,14 @@ std::optional<MachinePath> machine_path(std::string_view rest) {
   return p;
 }
 
-http::Response machine_answer(const http::RequestContext& ctx,
+// An operator's change: logged when it was made.
+http::Response machine_change(const http::RequestContext& ctx,
                               const inventory::Outcome<inventory::Machine>& outcome) {
-  if (!outcome) return refused(ctx, outcome.refusal());
-  log::get("api")->info("machine change machine={} path={} actor={}", outcome->name, ctx.path,
-                        actor(ctx));
-  return ok(ctx, {{"machine", inventory::to_json(*outcome)}});
+  if (outcome) {
+    log::get("api")->info("machine change machine={} path={} actor={}", outcome->name, ctx.path,
+                          actor(ctx));
+  }
+  return machine_answer(ctx, outcome);
 }
 
 http::Response machine_post(inventory::MachineStore& machines, InstallService* install,
@@ -100,11 +102,11 @@ http::Response machine_post(inventory::MachineStore& machines, InstallService* i
   auto body = object_body(ctx);
   if (!body) return bad_request(ctx, body.error().message);
   const json& doc = *body;
-  if (p.action == "approve") return machine_answer(ctx, machines.approve(p.key, actor(ctx)));
+  if (p.action == "approve") return machine_change(ctx, machines.approve(p.key, actor(ctx)));
   if (p.action == "rename") {
     auto name = string_field(doc, "name");
     if (!name) return bad_request(ctx, name.error().message);
-    return machine_answer(ctx, machines.rename(p.key, *name, actor(ctx)));
+    return machine_change(ctx, machines.rename(p.key, *name, actor(ctx)));
   }
   if (p.action == "state") {
     auto state_text = string_field(doc, "state");
@@ -116,7 +118,7 @@ http::Response machine_post(inventory::MachineStore& machines, InstallService* i
       if (!it->is_string()) return bad_request(ctx, "'reason' must be a string");
       reason = it->get<std::string>();
     }
-    return machine_answer(ctx, machines.transition(p.key, *state, reason, actor(ctx)));
+    return machine_change(ctx, machines.transition(p.key, *state, reason, actor(ctx)));
   }
   if (p.action == "labels") {
     std::map<std::string, std::string> set;
@@ -135,12 +137,12 @@ http::Response machine_post(inventory::MachineStore& machines, InstallService* i
         remove.push_back(k.get<std::string>());
       }
     }
-    return machine_answer(ctx, machines.label(p.key, set, remove, actor(ctx)));
+    return machine_change(ctx, machines.label(p.key, set, remove, actor(ctx)));
   }
   if (p.action == "merge") {
     auto from = string_field(doc, "from");
     if (!from) return bad_request(ctx, from.error().message);
-    return machine_answer(ctx, machines.merge(*from, p.key, actor(ctx)));
+    return machine_change(ctx, machines.merge(*from, p.key, actor(ctx)));
   }
   return no_such_path(ctx);
 }
@@ -232,7 +234,7 @@ void add_machine_routes(http::Router& router, inventory::MachineStore& machines,
                       if (!p || !p->action.empty()) {
                         return no_such_path(ctx);
                       }
-                      return machine_answer(ctx, machines.forget(p->key, actor(ctx)));
+                      return machine_change(ctx, machines.forget(p->key, actor(ctx)));
                     });
 }
 

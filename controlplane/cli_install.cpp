@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "common/url.h"
 #include "controlplane/api_client.h"
 #include "controlplane/table.h"
 
@@ -39,8 +38,8 @@ int machines_install(const std::string& server_url, const std::string& key,
   ApiClient client(server_url);
   json body = json::object();
   if (!profile.empty()) body["profile"] = profile;
-  const std::string path = "/api/v1/machines/" + url::encode(key);
-  auto started = api_answer(client, client.post(path + "/install", body.dump()), "machine");
+  auto started =
+      api_answer(client, client.post(machine_path(key, "install"), body.dump()), "machine");
   if (!started) return 1;
   const json& m = (*started)["machine"];
   const std::string name = m.value("name", key);
@@ -58,7 +57,7 @@ int machines_install(const std::string& server_url, const std::string& key,
   std::string last;
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    auto now = api_answer(client, client.get(path), "machine");
+    auto now = api_answer(client, client.get(machine_path(key)), "machine");
     if (!now) return 1;
     const json& cur = (*now)["machine"];
     const std::string state = cur.value("state", "");

@@ -19,10 +19,6 @@ std::string text_or_dash(const json& v) {
   return "-";
 }
 
-std::string machine_path(const std::string& key, const std::string& action = "") {
-  return "/api/v1/machines/" + url::encode(key) + (action.empty() ? "" : "/" + action);
-}
-
 std::string labels_text(const json& m) {
   std::string out;
   auto it = m.find("labels");

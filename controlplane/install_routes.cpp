@@ -12,12 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-http::Response machine_ok(const http::RequestContext& ctx,
-                          const inventory::Outcome<inventory::Machine>& outcome) {
-  if (!outcome) return refused(ctx, outcome.refusal());
-  return ok(ctx, {{"machine", inventory::to_json(*outcome)}});
-}
-
 Result<MacAddress> mac_field(const json& doc) {
   auto it = doc.find("mac");
   if (it == doc.end() || !it->is_string()) return Error{"'mac' must be a MAC address"};
@@ -63,7 +57,7 @@ http::Response install_machine(InstallService& install, const http::RequestConte
     log::get("install")->info("install started machine={} profile={} actor={}", started->name,
                               started->profile, actor(ctx));
   }
-  return machine_ok(ctx, started);
+  return machine_answer(ctx, started);
 }
 
 namespace {
@@ -120,7 +114,7 @@ void add_install_routes(http::Router& router, InstallService& install) {
                r.bytes_done = *done;
                r.bytes_total = *total;
                r.message = *message;
-               return machine_ok(ctx, install.progress(*mac, r));
+               return machine_answer(ctx, install.progress(*mac, r));
              });
 
   router.add(bhttp::verb::post, "/api/v1/agent/firstboot", [&](const http::RequestContext& ctx) {
@@ -147,7 +141,7 @@ void add_install_routes(http::Router& router, InstallService& install) {
       log::get("install")->info("first boot machine={} hostname={} deployed", done->name,
                                 detail.value("hostname", ""));
     }
-    return machine_ok(ctx, done);
+    return machine_answer(ctx, done);
   });
 }
 

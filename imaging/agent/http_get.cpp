@@ -14,6 +14,8 @@
 #include <optional>
 #include <vector>
 
+#include "imaging/agent/http_request.h"
+
 namespace slipway::imaging::agent {
 namespace {
 
@@ -25,11 +27,6 @@ using tcp = asio::ip::tcp;
 constexpr size_t kChunkBytes = 256 * 1024;
 constexpr size_t kErrorBodyBytes = 512;
 
-std::string describe(const char* step, const beast::error_code& ec) {
-  if (ec == beast::error::timeout) return std::string(step) + ": timed out";
-  return std::string(step) + ": " + ec.message();
-}
-
 }  // namespace
 
 Result<uint64_t> http_get(const HttpGet& get, std::chrono::milliseconds idle, uint64_t max_body,
@@ -38,10 +35,7 @@ Result<uint64_t> http_get(const HttpGet& get, std::chrono::milliseconds idle, ui
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   const tcp::endpoint endpoint(asio::ip::address_v4(get.ip.value()), get.port);
-  bhttp::request<bhttp::empty_body> req(bhttp::verb::get, get.target, 11);
-  req.set(bhttp::field::host, get.ip.to_string() + ":" + std::to_string(get.port));
-  req.set(bhttp::field::user_agent, "slipway-agent");
-  req.set(bhttp::field::connection, "close");
+  auto req = appliance_request<bhttp::empty_body>(bhttp::verb::get, get.target, get.ip, get.port);
 
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::buffer_body> parser;
@@ -59,7 +53,7 @@ Result<uint64_t> http_get(const HttpGet& get, std::chrono::milliseconds idle, ui
     bhttp::async_read_some(stream, buffer, parser, [&](beast::error_code ec, size_t) {
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) {
-        failure = describe("reading the body", ec);
+        failure = describe_failure("reading the body", ec);
         return;
       }
       const size_t got = chunk.size() - parser.get().body().size;
@@ -83,19 +77,19 @@ Result<uint64_t> http_get(const HttpGet& get, std::chrono::milliseconds idle, ui
   stream.expires_after(idle);
   stream.async_connect(endpoint, [&](beast::error_code ec) {
     if (ec) {
-      failure = describe("connect", ec);
+      failure = describe_failure("connect", ec);
       return;
     }
     stream.expires_after(idle);
     bhttp::async_write(stream, req, [&](beast::error_code ec, size_t) {
       if (ec) {
-        failure = describe("send", ec);
+        failure = describe_failure("send", ec);
         return;
       }
       stream.expires_after(idle);
       bhttp::async_read_header(stream, buffer, parser, [&](beast::error_code ec, size_t) {
         if (ec) {
-          failure = describe("reading the answer", ec);
+          failure = describe_failure("reading the answer", ec);
           return;
         }
         if (parser.is_done()) return;

@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include "imaging/agent/http_request.h"
+
 namespace slipway::imaging::agent {
 namespace {
 
@@ -21,11 +23,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
-
-std::string describe(const char* step, const beast::error_code& ec) {
-  if (ec == beast::error::timeout) return std::string(step) + ": timed out";
-  return std::string(step) + ": " + ec.message();
-}
 
 }  // namespace
 
@@ -37,11 +34,9 @@ Result<HttpReply> http_post(const HttpPost& post, std::chrono::milliseconds time
   beast::tcp_stream stream(ioc);
   const tcp::endpoint endpoint(asio::ip::address_v4(post.ip.value()), post.port);
 
-  bhttp::request<bhttp::string_body> req(bhttp::verb::post, post.target, 11);
-  req.set(bhttp::field::host, post.ip.to_string() + ":" + std::to_string(post.port));
-  req.set(bhttp::field::user_agent, "slipway-agent");
+  auto req =
+      appliance_request<bhttp::string_body>(bhttp::verb::post, post.target, post.ip, post.port);
   req.set(bhttp::field::content_type, post.content_type);
-  req.set(bhttp::field::connection, "close");
   req.body() = post.body;
   req.prepare_payload();
 
@@ -54,16 +49,16 @@ Result<HttpReply> http_post(const HttpPost& post, std::chrono::milliseconds time
   stream.expires_after(timeout);
   stream.async_connect(endpoint, [&](beast::error_code ec) {
     if (ec) {
-      failure = describe("connect", ec);
+      failure = describe_failure("connect", ec);
       return;
     }
     bhttp::async_write(stream, req, [&](beast::error_code ec, size_t) {
       if (ec) {
-        failure = describe("send", ec);
+        failure = describe_failure("send", ec);
         return;
       }
       bhttp::async_read(stream, buffer, parser, [&](beast::error_code ec, size_t) {
-        if (ec) failure = describe("reply", ec);
+        if (ec) failure = describe_failure("reply", ec);
       });
     });
   });
