@@ -79,7 +79,7 @@ run_round() {
     # The agent reports compressed bytes received; the disk gets the raw image's bytes.
     local secs disk_rate
     secs=$(sed -n 's/.* bytes in \([0-9.]*\) s .*/\1/p' <<<"$written")
-    disk_rate=$(awk -v b="$raw_bytes" -v s="$secs" 'BEGIN { printf "%.1f", s > 0 ? b / s / 1e6 : 0 }')
+    disk_rate=$(awk -v b="$raw_bytes" -v s="$secs" 'BEGIN { printf "%.1f", (s > 0 ? b / s / 1e6 : 0) }')
     results+=("$(printf '%-3s %-5s %-10s %6s s %8s s %9s MB/s   %s' "$count" "${!fw_v}" "$n" "$took" \
       "${secs%.*}" "$disk_rate" "$written")")
   done
