@@ -54,7 +54,7 @@ Result<std::vector<uint8_t>> read_file(const fs::path& path) {
 
 Result<std::vector<uint8_t>> decompress_chunk(std::span<const uint8_t> zstd_bytes) {
   std::unique_ptr<ZSTD_DStream, decltype(&ZSTD_freeDStream)> ds(ZSTD_createDStream(),
-                                                                 &ZSTD_freeDStream);
+                                                                &ZSTD_freeDStream);
   if (!ds) return Error{"zstd: out of memory"};
   ZSTD_initDStream(ds.get());
   std::vector<uint8_t> out(kMaxChunkBytes + 1);
@@ -92,7 +92,8 @@ Result<ChunkPut> ChunkStore::put_compressed(const std::string& sha256,
   if (!plain) return Error{"chunk " + sha256 + ": " + plain.error().message};
   const std::string actual = sha256_hex(*plain);
   if (actual != sha256) {
-    return Error{"chunk " + sha256 + ": its bytes have SHA-256 " + actual + " (damaged in transit?)"};
+    return Error{"chunk " + sha256 + ": its bytes have SHA-256 " + actual +
+                 " (damaged in transit?)"};
   }
   return store(sha256, zstd_bytes);
 }
@@ -114,7 +115,8 @@ Result<ChunkPut> ChunkStore::store(const std::string& sha256, std::span<const ui
   fs::create_directories(dir, ec);
   if (ec) return Error{"creating " + dir.string() + ": " + ec.message()};
   uint64_t nonce = 0;
-  if (::getrandom(&nonce, sizeof nonce, 0) != sizeof nonce) nonce = static_cast<uint64_t>(::getpid());
+  if (::getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
+    nonce = static_cast<uint64_t>(::getpid());
   const fs::path temp = dir / (".tmp-" + sha256 + "-" + std::to_string(nonce));
   {
     UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));

@@ -183,9 +183,11 @@ Result<LayoutPlan> plan_layout(const std::vector<DiskLayout>& captured,
         m.partitions.push_back(bios);
       }
       // The partition that ends last among the captured ones grows to `end`.
-      auto last = std::max_element(
-          m.partitions.begin(), m.partitions.begin() + static_cast<long>(disk.partitions.size()),
-          [](const PartitionLayout& a, const PartitionLayout& b) { return a.last_lba < b.last_lba; });
+      auto last = std::max_element(m.partitions.begin(),
+                                   m.partitions.begin() + static_cast<long>(disk.partitions.size()),
+                                   [](const PartitionLayout& a, const PartitionLayout& b) {
+                                     return a.last_lba < b.last_lba;
+                                   });
       if (last != m.partitions.begin() + static_cast<long>(disk.partitions.size()) &&
           end > last->last_lba) {
         if (grows_offline(last->filesystem)) {

@@ -129,11 +129,9 @@ json to_json(const SnapshotManifest& m) {
     disk["chunks"] = chunks;
     disks.push_back(disk);
   }
-  return {{"version", m.version},   {"name", m.name},
-          {"machine", m.machine},   {"hostname", m.hostname},
-          {"firmware", m.firmware}, {"boot_loader", m.boot_loader},
-          {"created_at", m.created_at}, {"facts", m.facts},
-          {"disks", disks}};
+  return {{"version", m.version},       {"name", m.name},         {"machine", m.machine},
+          {"hostname", m.hostname},     {"firmware", m.firmware}, {"boot_loader", m.boot_loader},
+          {"created_at", m.created_at}, {"facts", m.facts},       {"disks", disks}};
 }
 
 std::string encode_manifest(const SnapshotManifest& m) { return to_json(m).dump(1) + "\n"; }
@@ -189,8 +187,8 @@ Result<SnapshotManifest> manifest_from_json(const json& doc) {
       p.filesystem = pr.str("filesystem");
       if (!error && (p.number == 0 || p.number > 128)) pr.fail("number", "must be 1..128");
       if (!error && (p.first_lba > p.last_lba || p.last_lba >= sectors)) {
-        pr.fail("last_lba", "puts the partition outside its disk of " +
-                                std::to_string(sectors) + " sectors");
+        pr.fail("last_lba",
+                "puts the partition outside its disk of " + std::to_string(sectors) + " sectors");
       }
       d.layout.partitions.push_back(p);
     }

@@ -35,10 +35,10 @@ struct ChunkRef {
 
 // How one region of a disk was read.
 struct CapturedRegion {
-  std::string what;      // "head" (LBA 0 to the first partition) or "partition N"
-  uint64_t offset = 0;   // bytes
-  uint64_t length = 0;   // bytes
-  std::string mode;      // "used-blocks" (filesystem-aware) or "raw"
+  std::string what;     // "head" (LBA 0 to the first partition) or "partition N"
+  uint64_t offset = 0;  // bytes
+  uint64_t length = 0;  // bytes
+  std::string mode;     // "used-blocks" (filesystem-aware) or "raw"
   std::string filesystem;
   std::string fs_uuid;
   uint64_t used_bytes = 0;  // what the filesystem had in use (raw: length)
@@ -57,9 +57,9 @@ struct CapturedDisk {
 struct SnapshotManifest {
   uint32_t version = kManifestVersion;
   std::string name;
-  std::string machine;   // inventory name at capture time
-  std::string hostname;  // what the captured system calls itself ("" when unknown)
-  std::string firmware;  // "bios", "uefi", "unknown"
+  std::string machine;      // inventory name at capture time
+  std::string hostname;     // what the captured system calls itself ("" when unknown)
+  std::string firmware;     // "bios", "uefi", "unknown"
   std::string boot_loader;  // what was found: "grub-bios+grub-efi", "grub-efi", "none"...
   std::string created_at;   // RFC 3339 UTC
   nlohmann::json facts = nlohmann::json::object();  // the machine's facts at capture time

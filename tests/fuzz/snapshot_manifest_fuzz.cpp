@@ -30,8 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto again = parse_manifest(encode_manifest(*m));
   check(again.ok() && to_json(*again) == to_json(*m));
   for (const char* firmware : {"bios", "uefi"}) {
-    auto plan = plan_layout(disk_layouts(*m), m->firmware, {{"vda", 4ull << 30}, {"vdb", 64ull << 30}},
-                            firmware);
+    auto plan = plan_layout(disk_layouts(*m), m->firmware,
+                            {{"vda", 4ull << 30}, {"vdb", 64ull << 30}}, firmware);
     if (!plan) check(!plan.error().message.empty());
   }
   return 0;

@@ -71,8 +71,7 @@ TEST_F(ChunkStoreTest, BadChunksAreRefusedAndNothingIsStored) {
             std::string::npos);
   auto garbage = store.put_compressed(sha256_hex(plain), plain);
   ASSERT_FALSE(garbage);
-  EXPECT_NE(garbage.error().message.find("not zstd"), std::string::npos)
-      << garbage.error().message;
+  EXPECT_NE(garbage.error().message.find("not zstd"), std::string::npos) << garbage.error().message;
   auto cut = packed;
   cut.resize(cut.size() / 2);
   auto truncated = store.put_compressed(sha256_hex(plain), cut);

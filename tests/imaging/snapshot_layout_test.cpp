@@ -107,8 +107,7 @@ TEST(SnapshotLayoutTest, SeveralDisksTakeTheSmallestTargetThatHoldsEach) {
   // Two captured disks, one target: refused, naming the one that found no place.
   auto refused = plan_layout({hybrid_disk(), data}, "bios", {{"sda", 20 * kGiB}}, "bios");
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().message.find("disk vda"), std::string::npos)
-      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("disk vda"), std::string::npos) << refused.error().message;
   EXPECT_NE(refused.error().message.find("none left"), std::string::npos);
 }
 

@@ -20,7 +20,9 @@ SnapshotManifest sample() {
   m.created_at = "2026-12-03T01:00:00Z";
   m.facts = {{"cpu", {{"threads", 2}}}};
   CapturedDisk d;
-  d.layout = {"vda", 3ull << 30, true,
+  d.layout = {"vda",
+              3ull << 30,
+              true,
               {{1, kBiosBootType, "U1", "bios", 2048, 4095, ""},
                {3, "0FC63DAF-8483-4772-8E79-3D69D8477DE4", "U3", "root", 4096, 1310719, "ext4"}}};
   d.disk_guid = "D15C0000-0000-4000-8000-000000000001";
