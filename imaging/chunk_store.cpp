@@ -20,10 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool lower_hex64(const std::string& s) {
-  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
 Status write_all(int fd, std::span<const uint8_t> data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
@@ -48,6 +44,25 @@ Result<std::vector<uint8_t>> read_file(const fs::path& path) {
   std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) return Error{"cannot read " + path.string()};
   return data;
+}
+
+// Visits the store's files under `root`: `digest` is a chunk file's SHA-256, or empty for a
+// temporary file a crash left behind; anything else is skipped.
+Status walk(const fs::path& root,
+            const std::function<void(const fs::path&, const std::string& digest)>& visit) {
+  std::error_code ec;
+  if (!fs::exists(root, ec)) return {};
+  for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const std::string name = it->path().filename().string();
+    if (name.starts_with(".tmp-")) {
+      visit(it->path(), "");
+    } else if (name.size() == 68 && name.ends_with(".zst") && is_sha256_hex(name.substr(0, 64))) {
+      visit(it->path(), name.substr(0, 64));
+    }
+  }
+  if (ec) return Error{"listing " + root.string() + ": " + ec.message()};
+  return {};
 }
 
 }  // namespace
@@ -82,12 +97,12 @@ fs::path ChunkStore::path_of(const std::string& sha256) const {
 
 bool ChunkStore::has(const std::string& sha256) const {
   std::error_code ec;
-  return lower_hex64(sha256) && fs::is_regular_file(path_of(sha256), ec);
+  return is_sha256_hex(sha256) && fs::is_regular_file(path_of(sha256), ec);
 }
 
 Result<ChunkPut> ChunkStore::put_compressed(const std::string& sha256,
                                             std::span<const uint8_t> zstd_bytes) {
-  if (!lower_hex64(sha256)) return Error{"'" + sha256 + "' is not a SHA-256 (64 hex digits)"};
+  if (!is_sha256_hex(sha256)) return Error{"'" + sha256 + "' is not a SHA-256 (64 hex digits)"};
   auto plain = decompress_chunk(zstd_bytes);
   if (!plain) return Error{"chunk " + sha256 + ": " + plain.error().message};
   const std::string actual = sha256_hex(*plain);
@@ -140,7 +155,7 @@ Result<ChunkPut> ChunkStore::store(const std::string& sha256, std::span<const ui
 }
 
 Result<std::vector<uint8_t>> ChunkStore::read_stored(const std::string& sha256) const {
-  if (!lower_hex64(sha256)) return Error{"'" + sha256 + "' is not a SHA-256 (64 hex digits)"};
+  if (!is_sha256_hex(sha256)) return Error{"'" + sha256 + "' is not a SHA-256 (64 hex digits)"};
   if (!has(sha256)) return Error{"chunk " + sha256 + " is missing from " + root_.string()};
   return read_file(path_of(sha256));
 }
@@ -159,39 +174,25 @@ Result<std::vector<uint8_t>> ChunkStore::read_verified(const std::string& sha256
 
 Result<std::vector<std::string>> ChunkStore::list() const {
   std::vector<std::string> out;
-  std::error_code ec;
-  if (!fs::exists(root_, ec)) return out;
-  for (fs::recursive_directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    std::string name = it->path().filename().string();
-    if (name.size() == 68 && name.ends_with(".zst") && lower_hex64(name.substr(0, 64))) {
-      out.push_back(name.substr(0, 64));
-    }
-  }
-  if (ec) return Error{"listing " + root_.string() + ": " + ec.message()};
+  auto walked = walk(root_, [&](const fs::path&, const std::string& digest) {
+    if (!digest.empty()) out.push_back(digest);
+  });
+  if (!walked) return walked.error();
   return out;
 }
 
 Result<ChunkCollect> ChunkStore::collect(const std::function<bool(const std::string&)>& in_use) {
   ChunkCollect result;
-  std::error_code ec;
-  if (!fs::exists(root_, ec)) return result;
   std::vector<fs::path> doomed;
-  for (fs::recursive_directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    std::string name = it->path().filename().string();
-    if (name.starts_with(".tmp-")) {
-      doomed.push_back(it->path());
-      continue;
-    }
-    if (name.size() != 68 || !name.ends_with(".zst")) continue;
-    if (in_use(name.substr(0, 64))) {
+  auto walked = walk(root_, [&](const fs::path& path, const std::string& digest) {
+    if (!digest.empty() && in_use(digest)) {
       ++result.kept;
     } else {
-      doomed.push_back(it->path());
+      doomed.push_back(path);
     }
-  }
-  if (ec) return Error{"listing " + root_.string() + ": " + ec.message()};
+  });
+  if (!walked) return walked.error();
+  std::error_code ec;
   for (const auto& p : doomed) {
     uint64_t size = fs::file_size(p, ec);
     if (fs::remove(p, ec)) {

@@ -57,6 +57,10 @@ Result<std::string> sha256_file(const std::filesystem::path& path) {
   return digest.hex_final();
 }
 
+bool is_sha256_hex(std::string_view text) {
+  return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 std::optional<std::string> parse_sha256(std::string_view text) {
   if (text.starts_with("sha256:")) text.remove_prefix(7);
   if (text.size() != 64) return std::nullopt;

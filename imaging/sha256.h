@@ -42,5 +42,7 @@ Result<std::string> sha256_file(const std::filesystem::path& path);
 // Operator text to a digest: 64 hex digits in either case, optionally after "sha256:". Gives the
 // lower-case digits, or nullopt for anything else (wrong length, other characters).
 std::optional<std::string> parse_sha256(std::string_view text);
+// True for a digest in its stored form only: exactly 64 lower-case hex digits.
+bool is_sha256_hex(std::string_view text);
 
 }  // namespace slipway::imaging

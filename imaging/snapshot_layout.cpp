@@ -22,6 +22,13 @@ const PartitionLayout* find_type(const DiskLayout& d, const char* type) {
   return nullptr;
 }
 
+// Where the first partition starts (UINT64_MAX without partitions).
+uint64_t first_lba_of(const DiskLayout& d) {
+  uint64_t first = UINT64_MAX;
+  for (const auto& p : d.partitions) first = std::min(first, p.first_lba);
+  return first;
+}
+
 uint64_t last_lba_of(const DiskLayout& d) {
   uint64_t last = 0;
   for (const auto& p : d.partitions) last = std::max(last, p.last_lba);
@@ -68,8 +75,7 @@ Result<LoaderNeed> loader_need(const DiskLayout& boot, const std::string& from,
     return need;
   }
   if (find_type(boot, kBiosBootType)) return need;
-  uint64_t first = UINT64_MAX;
-  for (const auto& p : boot.partitions) first = std::min(first, p.first_lba);
+  const uint64_t first = first_lba_of(boot);
   if (first == UINT64_MAX || first < kBiosBootFirstLba + kMinBiosBootSectors) {
     return Error{"UEFI to BIOS needs a BIOS boot partition: the snapshot's boot disk " + boot.name +
                  " has none and no room for one before its first partition (it starts at sector " +
@@ -174,9 +180,7 @@ Result<LayoutPlan> plan_layout(const std::vector<DiskLayout>& captured,
         bios.type = kBiosBootType;
         bios.name = "BIOS boot partition";
         bios.first_lba = kBiosBootFirstLba;
-        uint64_t first = UINT64_MAX;
-        for (const auto& p : disk.partitions) first = std::min(first, p.first_lba);
-        bios.last_lba = first - 1;
+        bios.last_lba = first_lba_of(disk) - 1;
         m.created = bios.number;
         plan.notes.push_back("a new BIOS boot partition " + std::to_string(bios.number) + " on " +
                              m.target + " for GRUB");

@@ -2,17 +2,13 @@
 
 #include <algorithm>
 
+#include "imaging/sha256.h"
+
 namespace slipway::imaging {
 
 using nlohmann::json;
 
 namespace {
-
-bool lower_hex64(std::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
 
 // Reads the members of one JSON object; the first problem is kept and named by its path
 // ("disks[0].chunks[12].sha256"), later reads do nothing.
@@ -226,7 +222,7 @@ Result<SnapshotManifest> manifest_from_json(const json& doc) {
       if (length == 0 || length > kMaxChunkBytes) {
         error = "'" + cpath + "' has length " + std::to_string(length) + " (1.." +
                 std::to_string(kMaxChunkBytes) + ")";
-      } else if (!lower_hex64(ref.sha256)) {
+      } else if (!is_sha256_hex(ref.sha256)) {
         error = "'" + cpath + "' has a malformed SHA-256";
       } else if (ref.offset < end) {
         error = "'" + cpath + "' starts at " + std::to_string(ref.offset) +

@@ -40,6 +40,17 @@ TEST(Sha256, OfAFile) {
   EXPECT_NE(missing.error().message.find("nope"), std::string::npos);
 }
 
+TEST(Sha256, StoredFormIsLowerCaseHexOnly) {
+  const std::string d(64, 'a');
+  EXPECT_TRUE(is_sha256_hex(d));
+  EXPECT_TRUE(is_sha256_hex(std::string(64, '0')));
+  EXPECT_FALSE(is_sha256_hex(std::string(64, 'A')));
+  EXPECT_FALSE(is_sha256_hex("sha256:" + d));
+  EXPECT_FALSE(is_sha256_hex(d.substr(1)));
+  EXPECT_FALSE(is_sha256_hex(d + "a"));
+  EXPECT_FALSE(is_sha256_hex(std::string(63, 'a') + "g"));
+}
+
 TEST(Sha256, ParsesOperatorText) {
   const std::string lower = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
   EXPECT_EQ(parse_sha256(lower), lower);
