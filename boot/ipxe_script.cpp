@@ -11,6 +11,8 @@ BootChoice boot_choice(inventory::MachineState state, inventory::InstallStage st
     return stage == inventory::InstallStage::kWritten ? BootChoice::kLocalDisk
                                                       : BootChoice::kInstall;
   }
+  if (state == S::kSnapshotting) return BootChoice::kCapture;
+  if (state == S::kRestoring) return BootChoice::kRestore;
   return BootChoice::kRuntime;
 }
 
@@ -18,6 +20,8 @@ std::string runtime_kernel_args(const BootConfig& config, const MacAddress& mac,
                                 BootChoice choice) {
   std::string args = "slipway.url=" + config.public_url + " slipway.mac=" + mac.to_string();
   if (choice == BootChoice::kInstall) args += " slipway.mode=install";
+  if (choice == BootChoice::kCapture) args += " slipway.mode=capture";
+  if (choice == BootChoice::kRestore) args += " slipway.mode=restore";
   if (!config.kernel_args.empty()) args += " " + config.kernel_args;
   return args;
 }
@@ -49,7 +53,11 @@ std::string render_ipxe_script(const BootConfig& config, const ScriptTarget& t) 
            t.installer->profile + "\n";
   } else {
     out += "echo slipway: " + t.name + " (" + mac + ") boots the runtime" +
-           (choice == BootChoice::kInstall ? " to install" : "") + "\n";
+           (choice == BootChoice::kInstall   ? " to install"
+            : choice == BootChoice::kCapture ? " to capture a snapshot"
+            : choice == BootChoice::kRestore ? " to restore a snapshot"
+                                             : "") +
+           "\n";
   }
   // ipxe.efi names the initrd after the last part of its URL; the EFI stub needs initrd=<name>.
   std::string initrd_name =

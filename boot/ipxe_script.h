@@ -29,14 +29,15 @@ struct ScriptTarget {
 // What a machine boots, by state: deployed and retired machines boot from their local disk, and
 // so does an installing machine whose image is written (until its OS calls back); an installing
 // machine whose image is pending boots the runtime in install mode; every other state boots the
-// runtime, whose agent reports to the appliance. Every boot-file renderer (iPXE script,
+// runtime, whose agent reports to the appliance; a snapshotting machine boots it in capture mode,
+// a restoring one in restore mode. Every boot-file renderer (iPXE script,
 // PXELINUX config) asks this one function.
-enum class BootChoice { kRuntime, kInstall, kLocalDisk };
+enum class BootChoice { kRuntime, kInstall, kLocalDisk, kCapture, kRestore };
 BootChoice boot_choice(inventory::MachineState state,
                        inventory::InstallStage stage = inventory::InstallStage::kNone);
 
 // The runtime's kernel arguments for this machine, the same whichever loader boots it:
-// "slipway.url=<public_url> slipway.mac=<mac>", "slipway.mode=install" for an install, and then
+// "slipway.url=<public_url> slipway.mac=<mac>", "slipway.mode=install|capture|restore" for those, and then
 // the configured kernel_args. The loader-specific initrd= argument comes before it.
 std::string runtime_kernel_args(const BootConfig& config, const MacAddress& mac,
                                 BootChoice choice = BootChoice::kRuntime);

@@ -9,7 +9,7 @@ namespace {
 
 using S = MachineState;
 
-constexpr std::array<Transition, 14> kTransitions = {{
+constexpr std::array<Transition, 22> kTransitions = {{
     {S::kDiscovered, S::kInspecting, Gate::kAnyone, "the runtime's agent booted to inspect it"},
     {S::kDiscovered, S::kRetired, Gate::kAnyone, "retired before enrollment"},
     {S::kInspecting, S::kReady, Gate::kEnrollment,
@@ -25,6 +25,15 @@ constexpr std::array<Transition, 14> kTransitions = {{
     {S::kDeployed, S::kReady, Gate::kAnyone, "released for another install"},
     {S::kDeployed, S::kRetired, Gate::kAnyone, "retired"},
     {S::kRetired, S::kDiscovered, Gate::kAnyone, "back in service: enrolled again from scratch"},
+    {S::kReady, S::kSnapshotting, Gate::kAnyone, "a snapshot of its disks was started"},
+    {S::kDeployed, S::kSnapshotting, Gate::kAnyone, "a snapshot of its disks was started"},
+    {S::kSnapshotting, S::kReady, Gate::kAnyone, "the snapshot ended; back to ready"},
+    {S::kSnapshotting, S::kDeployed, Gate::kAnyone, "the snapshot ended; back to deployed"},
+    {S::kReady, S::kRestoring, Gate::kAnyone, "a snapshot is being restored onto it"},
+    {S::kDeployed, S::kRestoring, Gate::kAnyone,
+     "a snapshot is being restored onto it (its disks are overwritten)"},
+    {S::kRestoring, S::kDeployed, Gate::kAnyone, "the restored system booted and called back"},
+    {S::kRestoring, S::kReady, Gate::kAnyone, "the restore failed or was cancelled"},
 }};
 
 constexpr NameTable<EnrollmentPolicy, 2> kPolicies = {{

@@ -8,13 +8,15 @@
 namespace slipway::inventory {
 namespace {
 
-constexpr NameTable<MachineState, 6> kStates = {{
+constexpr NameTable<MachineState, 8> kStates = {{
     {MachineState::kDiscovered, "discovered"},
     {MachineState::kInspecting, "inspecting"},
     {MachineState::kReady, "ready"},
     {MachineState::kInstalling, "installing"},
     {MachineState::kDeployed, "deployed"},
     {MachineState::kRetired, "retired"},
+    {MachineState::kSnapshotting, "snapshotting"},
+    {MachineState::kRestoring, "restoring"},
 }};
 
 constexpr NameTable<InstallStage, 3> kInstallStages = {{

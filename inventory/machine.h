@@ -17,7 +17,18 @@
 namespace slipway::inventory {
 
 // The lifecycle of DESIGN.md.
-enum class MachineState { kDiscovered, kInspecting, kReady, kInstalling, kDeployed, kRetired };
+// snapshotting: the runtime captures its disks (then it goes back to where it was); restoring:
+// the runtime writes a snapshot onto its disks (then it is deployed).
+enum class MachineState {
+  kDiscovered,
+  kInspecting,
+  kReady,
+  kInstalling,
+  kDeployed,
+  kRetired,
+  kSnapshotting,
+  kRestoring
+};
 std::string_view to_string(MachineState s);
 std::optional<MachineState> parse_machine_state(std::string_view text);
 

@@ -30,6 +30,20 @@ TEST(IpxeScript, DiscoveredMachineBootsTheRuntime) {
   EXPECT_NE(s.find("\nboot || goto failed\n"), std::string::npos);
 }
 
+TEST(IpxeScript, SnapshottingAndRestoringMachinesBootTheRuntimeInTheirMode) {
+  std::string capture =
+      render_ipxe_script(config(), target(inventory::MachineState::kSnapshotting));
+  EXPECT_NE(capture.find(" slipway.mac=52:54:00:00:00:01 slipway.mode=capture console=ttyS0 "),
+            std::string::npos)
+      << capture;
+  EXPECT_NE(capture.find("boots the runtime to capture a snapshot\n"), std::string::npos);
+  std::string restore = render_ipxe_script(config(), target(inventory::MachineState::kRestoring));
+  EXPECT_NE(restore.find(" slipway.mode=restore console=ttyS0 "), std::string::npos) << restore;
+  EXPECT_NE(restore.find("boots the runtime to restore a snapshot\n"), std::string::npos);
+  EXPECT_EQ(boot_choice(inventory::MachineState::kSnapshotting), BootChoice::kCapture);
+  EXPECT_EQ(boot_choice(inventory::MachineState::kRestoring), BootChoice::kRestore);
+}
+
 TEST(IpxeScript, InitrdNameFollowsTheConfiguredFile) {
   BootConfig c = config();
   c.runtime_initrd = "rt/v2/initramfs.img";

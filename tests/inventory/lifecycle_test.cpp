@@ -9,8 +9,8 @@ namespace {
 
 using S = MachineState;
 
-constexpr S kAll[] = {S::kDiscovered, S::kInspecting, S::kReady,
-                      S::kInstalling, S::kDeployed,   S::kRetired};
+constexpr S kAll[] = {S::kDiscovered, S::kInspecting, S::kReady,        S::kInstalling,
+                      S::kDeployed,   S::kRetired,    S::kSnapshotting, S::kRestoring};
 
 TEST(LifecycleTest, TableHoldsExactlyTheLegalMoves) {
   const std::set<std::pair<S, S>> legal = {
@@ -21,6 +21,10 @@ TEST(LifecycleTest, TableHoldsExactlyTheLegalMoves) {
       {S::kInstalling, S::kDeployed},   {S::kInstalling, S::kReady},
       {S::kDeployed, S::kInstalling},   {S::kDeployed, S::kReady},
       {S::kDeployed, S::kRetired},      {S::kRetired, S::kDiscovered},
+      {S::kReady, S::kSnapshotting},    {S::kDeployed, S::kSnapshotting},
+      {S::kSnapshotting, S::kReady},    {S::kSnapshotting, S::kDeployed},
+      {S::kReady, S::kRestoring},       {S::kDeployed, S::kRestoring},
+      {S::kRestoring, S::kDeployed},    {S::kRestoring, S::kReady},
   };
   EXPECT_EQ(transitions().size(), legal.size());
   for (S from : kAll) {
