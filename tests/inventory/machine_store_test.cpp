@@ -164,15 +164,20 @@ Machine machine_in(SqliteMachineStore& store, const char* mac, const char* uuid,
   }
   EXPECT_TRUE(store.finish_inspection(name, EnrollmentPolicy::kAuto, "test"));
   if (state == MachineState::kReady) return *store.find(name);
+  if (state == MachineState::kSnapshotting || state == MachineState::kRestoring) {
+    go(state);
+    return *store.find(name);
+  }
   go(MachineState::kInstalling);
   if (state == MachineState::kInstalling) return *store.find(name);
   go(MachineState::kDeployed);
   return *store.find(name);
 }
 
-constexpr MachineState kAllStates[] = {MachineState::kDiscovered, MachineState::kInspecting,
-                                       MachineState::kReady,      MachineState::kInstalling,
-                                       MachineState::kDeployed,   MachineState::kRetired};
+constexpr MachineState kAllStates[] = {MachineState::kDiscovered,   MachineState::kInspecting,
+                                       MachineState::kReady,        MachineState::kInstalling,
+                                       MachineState::kDeployed,     MachineState::kRetired,
+                                       MachineState::kSnapshotting, MachineState::kRestoring};
 
 TEST_F(MachineStoreTest, EveryLegalTransitionIsMadeAndRecorded) {
   int n = 0;
