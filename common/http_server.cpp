@@ -1,5 +1,6 @@
 #include "common/http_server.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -40,8 +41,30 @@ void Router::add(bhttp::verb method, std::string path, Handler handler) {
   routes_.push_back({method, std::move(path), false, std::move(handler)});
 }
 
-void Router::add_prefix(bhttp::verb method, std::string prefix, Handler handler) {
-  routes_.push_back({method, std::move(prefix), true, std::move(handler)});
+void Router::add_prefix(bhttp::verb method, std::string prefix, Handler handler,
+                        size_t body_limit) {
+  routes_.push_back({method, std::move(prefix), true, std::move(handler), body_limit});
+}
+
+bool Router::Route::matches(const std::string& p) const {
+  return prefix ? p.compare(0, path.size(), path) == 0 : p == path;
+}
+
+size_t Router::largest_body_limit() const {
+  size_t largest = 0;
+  for (const auto& r : routes_) largest = std::max(largest, r.body_limit);
+  return largest;
+}
+
+std::optional<size_t> Router::body_limit_for(bhttp::verb method, std::string_view target) const {
+  auto path = url::decode(target.substr(0, target.find('?')));
+  if (!path) return std::nullopt;
+  for (const auto& r : routes_) {
+    if (r.method == method && r.matches(*path)) {
+      return r.body_limit ? std::optional<size_t>(r.body_limit) : std::nullopt;
+    }
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -78,8 +101,7 @@ Response Router::dispatch(const Request& req, const asio::ip::address& remote) c
   const Route* match = nullptr;
   std::string allow;
   for (const auto& r : routes_) {
-    bool path_matches = r.prefix ? path->compare(0, r.path.size(), r.path) == 0 : *path == r.path;
-    if (!path_matches) continue;
+    if (!r.matches(*path)) continue;
     if (r.method == wanted) {
       match = &r;
       break;
@@ -139,8 +161,24 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
   void read() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(shared_->limits.header_limit));
-    parser_->body_limit(shared_->limits.body_limit);
+    // The parser checks Content-Length against its limit while it reads the header, before the
+    // route is known: it starts with the largest any route allows, and on_header narrows it.
+    parser_->body_limit(std::max(shared_->limits.body_limit, shared_->router.largest_body_limit()));
     stream_.expires_after(shared_->limits.idle_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  // A route may take larger bodies than the server's default (snapshot chunks): its limit is
+  // set once the header says where the request goes.
+  void on_header(beast::error_code ec) {
+    if (ec) return on_read(ec);
+    const auto& req = parser_->get();
+    const size_t limit = shared_->router.body_limit_for(req.method(), req.target())
+                             .value_or(shared_->limits.body_limit);
+    if (parser_->content_length().value_or(0) > limit) return on_read(bhttp::error::body_limit);
+    parser_->body_limit(limit);
     bhttp::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });

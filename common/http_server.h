@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -54,8 +55,14 @@ StringResponse error_response(const Request& req, bhttp::status status, std::str
 class Router {
  public:
   void add(bhttp::verb method, std::string path, Handler handler);
-  // Matches every path that starts with `prefix`; `prefix` must end with '/'.
-  void add_prefix(bhttp::verb method, std::string prefix, Handler handler);
+  // Matches every path that starts with `prefix`; `prefix` must end with '/'. `body_limit`, when
+  // not 0, replaces the server's body limit for requests to this route (chunk uploads).
+  void add_prefix(bhttp::verb method, std::string prefix, Handler handler, size_t body_limit = 0);
+
+  // The body limit of the route `target` (a request target, query included) goes to with
+  // `method`, or nullopt when that route has none of its own (or there is no such route).
+  std::optional<size_t> body_limit_for(bhttp::verb method, std::string_view target) const;
+  size_t largest_body_limit() const;  // of the routes with their own, 0 when none has
 
   // Runs the matching handler: 404 for an unknown path, 405 (with Allow) for a known path and
   // another method, 400 for a malformed target. Never throws: a handler that throws gives a 500.
@@ -67,6 +74,8 @@ class Router {
     std::string path;
     bool prefix;
     Handler handler;
+    size_t body_limit = 0;
+    bool matches(const std::string& p) const;
   };
   std::vector<Route> routes_;
 };

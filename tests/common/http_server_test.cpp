@@ -30,6 +30,12 @@ class HttpServerTest : public ::testing::Test {
     router_.add(bhttp::verb::get, "/big.img", [this](const RequestContext& ctx) {
       return serve_file(ctx.request, dir_ / "big.img");
     });
+    auto echo_size = [](const RequestContext& ctx) {
+      return json_response(ctx.request, bhttp::status::ok,
+                           std::to_string(ctx.request.body().size()));
+    };
+    router_.add_prefix(bhttp::verb::put, "/small/", echo_size);
+    router_.add_prefix(bhttp::verb::put, "/big/", echo_size, 3 * 1024 * 1024);
     Limits limits;
     limits.idle_timeout = 1s;
     server_.emplace(io_, router_, limits, metrics_);
@@ -74,6 +80,38 @@ class HttpServerTest : public ::testing::Test {
   std::optional<Server> server_;
   std::thread thread_;
 };
+
+// Sends a PUT of `bytes` to `target` and returns the status line.
+std::string put_status(const tcp::endpoint& server, const std::string& target, size_t bytes) {
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect(server);
+  std::string req = "PUT " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" +
+                    "Content-Length: " + std::to_string(bytes) + "\r\n\r\n";
+  asio::write(s, asio::buffer(req));
+  boost::system::error_code ec;
+  asio::write(s, asio::buffer(std::string(bytes, 'b')), ec);  // the server may stop reading
+  std::string reply;
+  std::vector<char> buf(4096);
+  do {
+    size_t n = s.read_some(asio::buffer(buf), ec);
+    reply.append(buf.data(), n);
+  } while (!ec);
+  return reply.substr(0, reply.find("\r\n"));
+}
+
+// The server's body limit is 1 MiB; a route with its own limit takes what that allows.
+TEST_F(HttpServerTest, ARouteWithItsOwnBodyLimitTakesLargerBodies) {
+  const size_t two_mib = 2 * 1024 * 1024;
+  EXPECT_EQ(put_status(server_->local_endpoint(), "/big/chunk", two_mib), "HTTP/1.1 200 OK");
+  EXPECT_EQ(put_status(server_->local_endpoint(), "/small/chunk", two_mib),
+            "HTTP/1.1 413 Payload Too Large");
+  EXPECT_EQ(put_status(server_->local_endpoint(), "/big/chunk", 4 * 1024 * 1024),
+            "HTTP/1.1 413 Payload Too Large");
+  EXPECT_EQ(router_.body_limit_for(bhttp::verb::put, "/big/x?y=1"), 3u * 1024 * 1024);
+  EXPECT_EQ(router_.body_limit_for(bhttp::verb::put, "/small/x"), std::nullopt);
+  EXPECT_EQ(router_.body_limit_for(bhttp::verb::get, "/big/x"), std::nullopt);
+}
 
 // 8 MiB taken 64 KiB (the receive buffer) per 20 ms lasts about 2.5 s, three times the idle
 // timeout: the timeout counts from the last progress, so the whole file arrives.
