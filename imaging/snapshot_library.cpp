@@ -26,7 +26,7 @@ using inventory::Refusal;
 
 namespace {
 
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     "CREATE TABLE snapshots ("
     " id INTEGER PRIMARY KEY,"
     " name TEXT NOT NULL UNIQUE,"
@@ -46,6 +46,10 @@ constexpr std::array<std::string_view, 1> kMigrations = {
     " added INTEGER NOT NULL,"
     " PRIMARY KEY (snapshot_id, sha256)) WITHOUT ROWID;"
     "CREATE INDEX snapshot_chunks_by_sha256 ON snapshot_chunks(sha256);",
+    "CREATE TABLE snapshot_restores ("
+    " machine_id INTEGER PRIMARY KEY,"
+    " snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),"
+    " started_at INTEGER NOT NULL);",
 };
 
 constexpr std::string_view kColumns =
@@ -180,6 +184,21 @@ Outcome<SnapshotRecord> SnapshotLibrary::begin(const std::string& name, const st
                                                const std::string& previous_state) {
   try {
     if (auto open = capturing(machine)) return *open;
+  } catch (const sqlite::Error& e) {
+    return storage("looking up the captures of " + machine, e);
+  }
+  return insert_capturing(name, machine, previous_state);
+}
+
+Outcome<SnapshotRecord> SnapshotLibrary::begin_import(const std::string& name,
+                                                      const std::string& machine) {
+  return insert_capturing(name, machine, "");
+}
+
+Outcome<SnapshotRecord> SnapshotLibrary::insert_capturing(const std::string& name,
+                                                          const std::string& machine,
+                                                          const std::string& previous_state) {
+  try {
     if (auto bad = invalid_snapshot_name(name)) return Refusal{Refusal::Kind::kInvalid, *bad};
     if (find(name)) {
       return Refusal{Refusal::Kind::kConflict, "there is a snapshot named '" + name + "' already"};
@@ -209,7 +228,7 @@ Outcome<std::vector<std::string>> SnapshotLibrary::pin(const std::string& name,
     auto insert = db_.prepare(
         "INSERT OR IGNORE INTO snapshot_chunks (snapshot_id, sha256, added) VALUES (?, ?, 0)");
     for (const auto& sha : sha256s) {
-      if (!parse_sha256(sha) || *parse_sha256(sha) != sha) {
+      if (!is_sha256_hex(sha)) {
         return Refusal{Refusal::Kind::kInvalid, "'" + sha + "' is not a SHA-256 (64 hex digits)"};
       }
       if (chunks_.has(sha)) {
@@ -349,6 +368,13 @@ Outcome<ChunkCollect> SnapshotLibrary::remove(const std::string& name) {
   auto snap = find(name);
   if (!snap) return not_found(name);
   try {
+    auto q = db_.prepare("SELECT machine_id FROM snapshot_restores WHERE snapshot_id = ? LIMIT 1");
+    q.bind(1, snap->id);
+    if (q.step()) {
+      return Refusal{Refusal::Kind::kConflict,
+                     "snapshot " + name + " is being restored onto machine id " +
+                         std::to_string(q.int64(0)) + "; delete it when that restore has ended"};
+    }
     db_.prepare("DELETE FROM snapshots WHERE id = ?").bind(1, snap->id).run();
   } catch (const sqlite::Error& e) {
     return storage("removing snapshot " + name, e);
@@ -358,6 +384,45 @@ Outcome<ChunkCollect> SnapshotLibrary::remove(const std::string& name) {
   auto gc = collect_garbage();
   if (!gc) return Refusal{Refusal::Kind::kStorage, gc.error().message};
   return *gc;
+}
+
+Outcome<SnapshotRecord> SnapshotLibrary::start_restore(const std::string& name,
+                                                       int64_t machine_id) {
+  Refusal why;
+  auto snap = find_state(name, SnapshotState::kComplete, why);
+  if (!snap) return why;
+  try {
+    db_.prepare(
+           "INSERT INTO snapshot_restores (machine_id, snapshot_id, started_at) VALUES (?, ?, ?)"
+           " ON CONFLICT (machine_id) DO UPDATE SET snapshot_id = excluded.snapshot_id,"
+           " started_at = excluded.started_at")
+        .bind(1, machine_id)
+        .bind(2, snap->id)
+        .bind(3, clock_.now())
+        .run();
+  } catch (const sqlite::Error& e) {
+    return storage("recording the restore of " + name, e);
+  }
+  return *snap;
+}
+
+std::optional<SnapshotRecord> SnapshotLibrary::restore_for(int64_t machine_id) const {
+  auto q = db_.prepare(
+      "SELECT s.name FROM snapshot_restores r JOIN snapshots s ON s.id = r.snapshot_id"
+      " WHERE r.machine_id = ?");
+  q.bind(1, machine_id);
+  if (!q.step()) return std::nullopt;
+  return find(q.text(0));
+}
+
+Status SnapshotLibrary::end_restore(int64_t machine_id) {
+  try {
+    db_.prepare("DELETE FROM snapshot_restores WHERE machine_id = ?").bind(1, machine_id).run();
+  } catch (const sqlite::Error& e) {
+    return Error{std::string("forgetting the restore of machine id ") + std::to_string(machine_id) +
+                 ": " + e.what()};
+  }
+  return {};
 }
 
 Result<ChunkCollect> SnapshotLibrary::collect_garbage() {

@@ -63,6 +63,9 @@ class SnapshotLibrary {
   // the earlier one). kInvalid for a bad name, kConflict for a taken one.
   inventory::Outcome<SnapshotRecord> begin(const std::string& name, const std::string& machine,
                                            const std::string& previous_state);
+  // A capture filled from an exported file (snapshot_archive.h), never resumed.
+  inventory::Outcome<SnapshotRecord> begin_import(const std::string& name,
+                                                  const std::string& machine);
   std::optional<SnapshotRecord> find(const std::string& name) const;
   std::optional<SnapshotRecord> capturing(const std::string& machine) const;
   std::vector<SnapshotRecord> list() const;  // oldest first
@@ -84,7 +87,13 @@ class SnapshotLibrary {
   // Re-reads every chunk of the snapshot and checks its digest.
   inventory::Outcome<VerifyResult> verify(
       const std::string& name, const std::function<void(uint64_t, uint64_t)>& progress = {}) const;
-  // Forgets the snapshot and removes the chunks no other snapshot uses.
+  // Restores under way, one per machine (by inventory id), kept across restarts: which complete
+  // snapshot the machine's agent is to write. A snapshot being restored cannot be removed.
+  inventory::Outcome<SnapshotRecord> start_restore(const std::string& name, int64_t machine_id);
+  std::optional<SnapshotRecord> restore_for(int64_t machine_id) const;
+  Status end_restore(int64_t machine_id);
+  // Forgets the snapshot and removes the chunks no other snapshot uses (kConflict while it is
+  // being restored).
   inventory::Outcome<ChunkCollect> remove(const std::string& name);
   Result<ChunkCollect> collect_garbage();
 
@@ -92,6 +101,9 @@ class SnapshotLibrary {
   std::filesystem::path container_path(const std::string& name) const;
 
  private:
+  inventory::Outcome<SnapshotRecord> insert_capturing(const std::string& name,
+                                                      const std::string& machine,
+                                                      const std::string& previous_state);
   std::vector<SnapshotRecord> load_where(const std::string& where, const std::string& arg) const;
   std::optional<SnapshotRecord> find_state(const std::string& name, SnapshotState state,
                                            inventory::Refusal& why) const;

@@ -7,6 +7,7 @@
 
 #include "imaging/sha256.h"
 #include "tests/common/test_dir.h"
+#include "tests/imaging/snapshot_fixture.h"
 
 namespace slipway::imaging {
 namespace {
@@ -14,63 +15,10 @@ namespace {
 namespace fs = std::filesystem;
 using Kind = inventory::Refusal::Kind;
 using inventory::Outcome;
-
-std::vector<uint8_t> content(uint8_t seed, size_t n = 64 << 10) {
-  std::vector<uint8_t> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(seed * 37 + i * 13 + (i >> 7));
-  return v;
-}
-
-std::vector<uint8_t> zstd(const std::vector<uint8_t>& plain) {
-  std::vector<uint8_t> out(ZSTD_compressBound(plain.size()));
-  out.resize(ZSTD_compress(out.data(), out.size(), plain.data(), plain.size(), 3));
-  return out;
-}
-
-// A one-disk manifest whose chunks hold `chunks` at consecutive 64 KiB offsets.
-SnapshotManifest manifest_of(const std::vector<std::vector<uint8_t>>& chunks) {
-  SnapshotManifest m;
-  m.machine = "web1";
-  m.firmware = "bios";
-  CapturedDisk d;
-  d.layout = {"vda", 64 << 20, false, {}};
-  d.regions = {{"disk", 0, 64 << 20, "raw", "", "", 64 << 20}};
-  for (size_t i = 0; i < chunks.size(); ++i) {
-    d.chunks.push_back(
-        {i * (64 << 10), static_cast<uint32_t>(chunks[i].size()), sha256_hex(chunks[i])});
-  }
-  m.disks.push_back(d);
-  return m;
-}
-
-class SnapshotLibraryTest : public ::testing::Test {
- protected:
-  SnapshotLibraryTest() : db_(dir_ / "slipway.db"), library_(db_, dir_.path(), clock_) {}
-
-  // The agent's side of a capture: ask which chunks are missing, send those, complete.
-  Outcome<SnapshotRecord> capture(const std::string& name,
-                                  const std::vector<std::vector<uint8_t>>& chunks,
-                                  size_t* sent = nullptr) {
-    auto begun = library_.begin(name, "web1", "deployed");
-    if (!begun) return begun.refusal();
-    std::vector<std::string> digests;
-    for (const auto& c : chunks) digests.push_back(sha256_hex(c));
-    auto missing = library_.pin(begun->name, digests);
-    if (!missing) return missing.refusal();
-    for (const auto& c : chunks) {
-      if (std::find(missing->begin(), missing->end(), sha256_hex(c)) == missing->end()) continue;
-      auto put = library_.add_chunk(begun->name, sha256_hex(c), zstd(c));
-      if (!put) return put.refusal();
-      if (sent) ++*sent;
-    }
-    return library_.complete(begun->name, manifest_of(chunks));
-  }
-
-  testutil::TestDir dir_;
-  ManualClock clock_;
-  sqlite::Database db_;
-  SnapshotLibrary library_;
-};
+using testutil::content;
+using testutil::manifest_of;
+using testutil::SnapshotLibraryTest;
+using testutil::zstd;
 
 TEST_F(SnapshotLibraryTest, ACaptureRecordsSizesAndAContainerTarReads) {
   auto done = capture("web1-a", {content(1), content(2), content(1)});
@@ -210,6 +158,27 @@ TEST_F(SnapshotLibraryTest, RecordsSurviveReopening) {
   auto clean = reopened.verify("a");
   ASSERT_TRUE(clean.ok());
   EXPECT_TRUE(clean->bad.empty());
+}
+
+// A restore under way is remembered per machine, survives a restart, and keeps its snapshot.
+TEST_F(SnapshotLibraryTest, ARestoreUnderWayIsRecordedAndHoldsItsSnapshot) {
+  ASSERT_TRUE(capture("web1-a", {content(1)}).ok());
+  auto started = library_.start_restore("web1-a", 7);
+  ASSERT_TRUE(started.ok()) << started.refusal().message;
+  {
+    SnapshotLibrary reopened(db_, dir_.path(), clock_);
+    ASSERT_TRUE(reopened.restore_for(7));
+    EXPECT_EQ(reopened.restore_for(7)->name, "web1-a");
+  }
+  EXPECT_FALSE(library_.restore_for(8));
+  auto refused = library_.remove("web1-a");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.refusal().kind, Kind::kConflict);
+  EXPECT_TRUE(library_.chunks().has(sha256_hex(content(1))));
+  ASSERT_TRUE(library_.end_restore(7));
+  EXPECT_FALSE(library_.restore_for(7));
+  EXPECT_TRUE(library_.remove("web1-a").ok());
+  EXPECT_EQ(library_.start_restore("web1-a", 7).refusal().kind, Kind::kNotFound);
 }
 
 }  // namespace
