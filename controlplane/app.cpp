@@ -25,8 +25,11 @@
 #include "controlplane/open_files.h"
 #include "controlplane/power_routes.h"
 #include "controlplane/power_service.h"
+#include "controlplane/snapshot_routes.h"
+#include "controlplane/snapshot_service.h"
 #include "dhcp/sqlite_lease_store.h"
 #include "imaging/image_library.h"
+#include "imaging/snapshot_library.h"
 #include "inventory/sqlite_machine_store.h"
 #include "tftp/file_source.h"
 #include "tftp/server.h"
@@ -84,6 +87,13 @@ int serve(const AppConfig& c) {
     images = std::make_unique<imaging::ImageLibrary>(*db, c.data_dir, clock);
   } catch (const std::exception& e) {
     log->error("cannot open the image library under {}: {}", c.data_dir.string(), e.what());
+    return 1;
+  }
+  std::unique_ptr<imaging::SnapshotLibrary> snapshot_library;
+  try {
+    snapshot_library = std::make_unique<imaging::SnapshotLibrary>(*db, c.data_dir, clock);
+  } catch (const std::exception& e) {
+    log->error("cannot open the snapshot library under {}: {}", c.data_dir.string(), e.what());
     return 1;
   }
   // Not an error: the image may be imported after the start. Machines of that profile cannot
@@ -158,6 +168,8 @@ int serve(const AppConfig& c) {
   add_install_routes(router, install);
   add_power_routes(router, power);
   add_image_routes(router, image_service, *images);
+  SnapshotService snapshots(machines, *snapshot_library, clock);
+  add_snapshot_routes(router, snapshots, *snapshot_library);
   tftp::ServerLimits tftp_limits;
   tftp_limits.negotiation = c.tftp.negotiation;
   tftp_limits.retry = c.tftp.retry;

@@ -14,9 +14,7 @@ namespace {
 
 constexpr size_t kKeptJobs = 100;
 
-Refusal invalid(std::string message) {
-  return Refusal{Refusal::Kind::kInvalid, std::move(message)};
-}
+using inventory::invalid;
 
 bool is_local_file(const std::string& source) {
   std::error_code ec;

@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "common/url.h"
+#include "controlplane/agent_fields.h"
 #include "controlplane/api_helpers.h"
 #include "inventory/machine_json.h"
 
@@ -9,42 +10,6 @@ namespace slipway::controlplane {
 
 namespace bhttp = http::bhttp;
 using nlohmann::json;
-
-namespace {
-
-Result<MacAddress> mac_field(const json& doc) {
-  auto it = doc.find("mac");
-  if (it == doc.end() || !it->is_string()) return Error{"'mac' must be a MAC address"};
-  auto mac = MacAddress::parse(it->get<std::string>());
-  if (!mac) return Error{"'mac' must be a MAC address"};
-  return *mac;
-}
-
-Result<uint64_t> count_field(const json& doc, const char* key) {
-  auto it = doc.find(key);
-  if (it == doc.end()) return uint64_t{0};
-  if (!it->is_number_unsigned()) return Error{std::string("'") + key + "' must be a count"};
-  return it->get<uint64_t>();
-}
-
-// Short printable strings only: what the installed OS or the agent says goes to the event log.
-Result<std::string> text_field(const json& doc, const char* key, size_t max) {
-  auto it = doc.find(key);
-  if (it == doc.end() || it->is_null()) return std::string();
-  if (!it->is_string() || it->get<std::string>().size() > max) {
-    return Error{std::string("'") + key + "' must be a string of at most " + std::to_string(max) +
-                 " characters"};
-  }
-  std::string s = it->get<std::string>();
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20) {
-      return Error{std::string("'") + key + "' holds a control character"};
-    }
-  }
-  return s;
-}
-
-}  // namespace
 
 http::Response install_machine(InstallService& install, const http::RequestContext& ctx,
                                const std::string& key) {
@@ -97,24 +62,9 @@ void add_install_routes(http::Router& router, InstallService& install) {
              [&](const http::RequestContext& ctx) {
                auto body = object_body(ctx);
                if (!body) return bad_request(ctx, body.error().message);
-               auto mac = mac_field(*body);
-               if (!mac) return bad_request(ctx, mac.error().message);
-               InstallProgress r;
-               auto stage = text_field(*body, "stage", 16);
-               if (!stage || (*stage != "writing" && *stage != "written" && *stage != "failed")) {
-                 return bad_request(ctx, "'stage' must be writing, written or failed");
-               }
-               r.stage = *stage;
-               auto done = count_field(*body, "bytes_done");
-               auto total = count_field(*body, "bytes_total");
-               auto message = text_field(*body, "message", 1024);
-               if (!done) return bad_request(ctx, done.error().message);
-               if (!total) return bad_request(ctx, total.error().message);
-               if (!message) return bad_request(ctx, message.error().message);
-               r.bytes_done = *done;
-               r.bytes_total = *total;
-               r.message = *message;
-               return machine_answer(ctx, install.progress(*mac, r));
+               auto r = machine_progress(*body, {"writing", "written", "failed"});
+               if (!r) return bad_request(ctx, r.error().message);
+               return machine_answer(ctx, install.progress(r->mac, r->progress));
              });
 
   router.add(bhttp::verb::post, "/api/v1/agent/firstboot", [&](const http::RequestContext& ctx) {

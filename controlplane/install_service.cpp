@@ -10,12 +10,8 @@ using inventory::Outcome;
 using inventory::Refusal;
 using nlohmann::json;
 
-namespace {
-
-Refusal conflict(std::string message) { return {Refusal::Kind::kConflict, std::move(message)}; }
-Refusal invalid(std::string message) { return {Refusal::Kind::kInvalid, std::move(message)}; }
-
-}  // namespace
+using inventory::conflict;
+using inventory::invalid;
 
 std::vector<InstallFile> base_install_files(const Machine& machine, const MacAddress& boot_mac,
                                             const std::string& public_url) {

@@ -28,6 +28,7 @@
 #include "boot/profile.h"
 #include "common/clock.h"
 #include "common/mac_address.h"
+#include "controlplane/agent_fields.h"
 #include "inventory/machine_store.h"
 
 namespace slipway::controlplane {
@@ -57,13 +58,7 @@ struct InstallFile {
 using ExtraFiles = std::function<Result<std::vector<InstallFile>>(
     const inventory::Machine&, const MacAddress& boot_mac, const boot::Profile&)>;
 
-struct InstallProgress {
-  std::string stage;  // "writing", "written", "failed"
-  uint64_t bytes_done = 0;
-  uint64_t bytes_total = 0;
-  std::string message;
-  int64_t at = 0;
-};
+using InstallProgress = AgentProgress;
 
 class InstallService {
  public:

@@ -13,6 +13,7 @@
 #include "controlplane/cli_machines.h"
 #include "controlplane/cli_power.h"
 #include "controlplane/cli_profiles.h"
+#include "controlplane/cli_snapshots.h"
 
 namespace {
 
@@ -174,6 +175,8 @@ int main(int argc, char** argv) {
       "rm", "Forget an image; its file goes when no other name has the same content");
   images_rm->add_option("image", image_key, "Name")->required();
 
+  controlplane::SnapshotCommands snapshots(app);
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve->parsed()) {
@@ -224,6 +227,7 @@ int main(int argc, char** argv) {
   if (images_list->parsed()) return controlplane::images_list(server_url, images_json);
   if (images_show->parsed()) return controlplane::images_show(server_url, image_key, images_json);
   if (images_rm->parsed()) return controlplane::images_rm(server_url, image_key, images_json);
+  if (auto code = snapshots.run(server_url)) return *code;
   if (power_on->parsed()) {
     if (power_timeout > 0) power_options.timeout = std::chrono::seconds(power_timeout);
     power_options.wait = !no_wait;

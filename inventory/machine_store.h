@@ -47,6 +47,9 @@ struct Refusal {
 
 // The refusal for a key that names no machine; the message quotes the key.
 Refusal unknown_machine(const std::string& key);
+// Refusals of the two commonest kinds (409 and 400).
+Refusal conflict(std::string message);
+Refusal invalid(std::string message);
 
 // A value or a Refusal (Result<T> with a kind, for operations the operator asks for).
 template <typename T>

@@ -396,12 +396,13 @@ Refusal unknown_machine(const std::string& key) {
   return {Refusal::Kind::kNotFound, "no machine '" + key + "' (looked up by name, MAC and UUID)"};
 }
 
+Refusal conflict(std::string message) { return {Refusal::Kind::kConflict, std::move(message)}; }
+Refusal invalid(std::string message) { return {Refusal::Kind::kInvalid, std::move(message)}; }
+
 // Operator operations. Each runs in one transaction: a refusal returns before commit, so the
 // Transaction's destructor rolls back anything done so far.
 
 namespace {
-
-Refusal conflict(std::string message) { return {Refusal::Kind::kConflict, std::move(message)}; }
 
 Refusal storage(const sqlite::Error& e) {
   return {Refusal::Kind::kStorage, std::string("inventory: ") + e.what()};
