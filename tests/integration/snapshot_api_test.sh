@@ -14,6 +14,8 @@
 #   - restore onto another machine: its agent gets the manifest, its boot MAC and the captured
 #     MACs, each chunk as stored (digest checked here); `written` makes it deployed, and it takes
 #     the captured machine's name once that one is retired;
+#   - a failed capture puts the machine back where it was (deployed); a failed restore leaves the
+#     target ready;
 #   - a snapshot whose disk is larger than every disk of the target is refused, naming what it
 #     needs, and the target's state is unchanged;
 #   - a damaged chunk: `snapshots verify` names it and fails; `snapshots restore` is refused
@@ -193,6 +195,19 @@ get -f -o /dev/null -X POST --data-binary "{\"mac\":\"$mac_b\",\"stage\":\"writt
 [[ $(state_of "$name_a-retired-1") == retired ]] || fail "the retired machine was not renamed aside"
 pass "restore: plan, chunks as captured, deployed and named $name_a"
 name_b=$name_a
+
+# --- Failures end where they started ------------------------------------------------------
+slipway snapshots create s3 --machine "$name_b" >/dev/null || fail "snapshots create s3"
+get -f -o /dev/null -X POST --data-binary "{\"mac\":\"$mac_b\",\"stage\":\"failed\",\"message\":\"disk read error\"}" \
+  "$SLIPWAY_URL/api/v1/agent/snapshots/s3/progress" || fail "failed progress"
+[[ $(state_of "$name_b") == deployed ]] || fail "$name_b did not go back to deployed after a failed capture"
+[[ $(slipway snapshots show s3 --json | jq -r '.snapshot.state + ": " + .snapshot.error') == "failed: disk read error" ]] ||
+  fail "s3 does not say it failed and why"
+slipway snapshots restore s1 --to "$name_c" >/dev/null || fail "snapshots restore s1 --to $name_c"
+get -f -o /dev/null -X POST --data-binary "{\"mac\":\"$mac_c\",\"stage\":\"failed\",\"message\":\"target too small\"}" \
+  "$SLIPWAY_URL/api/v1/agent/restore/progress" || fail "failed restore progress"
+[[ $(state_of "$name_c") == ready ]] || fail "$name_c is not ready after a failed restore"
+pass "a failed capture puts the machine back (deployed), a failed restore makes it ready"
 
 # --- A damaged chunk ----------------------------------------------------------------------
 printf 'garbage' | dd of="$(chunk_file 2)" bs=1 seek=100 conv=notrunc 2>/dev/null
