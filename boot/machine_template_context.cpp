@@ -92,11 +92,14 @@ void add_disks(TemplateContext& ctx, const json& facts) {
 void add_boot_choice(TemplateContext& ctx, const MachineTemplateInputs& in) {
   const BootConfig& b = in.boot;
   std::string assets = b.public_url + "/assets/";
-  ctx.add_section(boot_choice(in.machine.state) == BootChoice::kRuntime ? "RUNTIME" : "LOCAL_DISK");
+  // Inspection, image installs, captures and restores all boot the runtime; the kernel
+  // arguments tell its agent which of them to do.
+  const BootChoice choice = boot_choice(in.machine.state, in.machine.install_stage);
+  ctx.add_section(choice == BootChoice::kLocalDisk ? "LOCAL_DISK" : "RUNTIME");
   ctx.set("RUNTIME_KERNEL_URL", assets + b.runtime_kernel);
   ctx.set("RUNTIME_INITRD_URL", assets + b.runtime_initrd);
   ctx.set("RUNTIME_INITRD_NAME", std::filesystem::path(b.runtime_initrd).filename().string());
-  ctx.set("RUNTIME_KERNEL_ARGS", runtime_kernel_args(b, in.boot_mac));
+  ctx.set("RUNTIME_KERNEL_ARGS", runtime_kernel_args(b, in.boot_mac, choice));
 }
 
 }  // namespace

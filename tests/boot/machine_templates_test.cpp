@@ -279,6 +279,14 @@ TEST_F(MachineTemplatesTest, AProfilesIpxeTemplateReplacesTheGeneratedScript) {
             "#!ipxe\nkernel http://198.18.0.1:8080/assets/runtime/vmlinuz initrd=initrd.gz "
             "slipway.url=http://198.18.0.1:8080 slipway.mac=52:54:00:e5:00:01 console=ttyS0 "
             "hostname=web1\n");
+  // A capture boots the runtime too, its agent told so.
+  ASSERT_TRUE(machines_.transition("web1", inventory::MachineState::kSnapshotting, "", "test"));
+  auto capture = service.script_for(mac(kBootMac), std::nullopt, std::nullopt);
+  ASSERT_TRUE(capture) << capture.error().message;
+  EXPECT_NE(capture->find("slipway.mac=52:54:00:e5:00:01 slipway.mode=capture console=ttyS0 "
+                          "hostname=web1\n"),
+            std::string::npos)
+      << *capture;
   // A machine without that profile keeps the generated script.
   auto other = service.script_for(mac("52:54:00:e5:00:09"), std::nullopt, std::nullopt);
   ASSERT_TRUE(other);
