@@ -125,6 +125,8 @@ struct MachineOptions {
   std::string url;
   std::string mac;
   std::string cmdline_file = "/proc/cmdline";
+  std::string sys_root = "/sys";
+  std::string dev_root = "/dev";
 };
 
 // Runs `mode` with the settings from the options and the kernel command line.
@@ -152,6 +154,8 @@ int run_machine_command(const MachineOptions& opt, const char* mode,
   AgentSettings settings;
   settings.appliance = *url;
   settings.mac = *mac;
+  settings.sys_root = opt.sys_root;
+  settings.dev_root = opt.dev_root;
   settings.say = [](const std::string& line) { say(line); };
   return run(settings);
 }
@@ -181,6 +185,9 @@ int main(int argc, char** argv) {
     c->add_option("--url", machine.url, "appliance base URL (default: slipway.url=)");
     c->add_option("--mac", machine.mac, "boot MAC (default: slipway.mac=)");
     c->add_option("--cmdline", machine.cmdline_file, "kernel command line file")
+        ->capture_default_str();
+    c->add_option("--sys-root", machine.sys_root, "where sysfs is (tests)")->capture_default_str();
+    c->add_option("--dev-root", machine.dev_root, "where the disks' nodes are (tests)")
         ->capture_default_str();
     return c;
   };
