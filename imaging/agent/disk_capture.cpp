@@ -162,7 +162,9 @@ Result<DiskCapture> plan_disk_capture(const ReadAt& read, const std::string& nam
   if (*table) parts = ordered_partitions(**table, size_bytes);
   if (!parts) {
     out.disk.layout.gpt = false;
-    add_raw_region(out, "disk", 0, size_bytes, window_bytes);
+    // "head" (LBA 0 to the first partition) covers the whole disk when there is none: the
+    // manifest knows no other name for a region outside the partitions.
+    add_raw_region(out, "head", 0, size_bytes, window_bytes);
     return out;
   }
   out.disk.disk_guid = (*table)->header.disk_guid.to_string();

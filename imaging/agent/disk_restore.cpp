@@ -21,6 +21,10 @@ Status wipe_tables(const RestoreTarget& target) {
 // Where the region's bytes must read as zeros and no chunk put them: all of a raw region; the
 // used blocks of a filesystem region (read from the restored bitmaps), or all of it when they
 // cannot be read.
+// One pass is enough: a bitmap (or FAT sector) that was all zeros was not sent either, so the
+// target holds stale bytes there, but every bitmap block is itself marked used in a bitmap that
+// is not all zeros (the one that marks itself), and the FATs are always in use; so the stale
+// block is found and zeroed. What the stale bytes claim can only add free blocks to zero.
 std::vector<ByteRange> must_be_zero(const CapturedDisk& disk, const CapturedRegion& region,
                                     const RestoreTarget& target) {
   const ByteRange whole{region.offset, region.length};

@@ -243,6 +243,7 @@ TEST_F(DiskSnapshotTest, DiskWithoutGptIsOneRawRegion) {
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_FALSE(plan->disk.layout.gpt);
   ASSERT_EQ(plan->disk.regions.size(), 1u);
+  EXPECT_EQ(plan->disk.regions[0].what, "head");
   EXPECT_EQ(plan->disk.regions[0].mode, "raw");
   EXPECT_EQ(plan->disk.regions[0].length, 8 * kMiB);
   MapSink sink;
@@ -250,6 +251,20 @@ TEST_F(DiskSnapshotTest, DiskWithoutGptIsOneRawRegion) {
   ASSERT_EQ(plan->disk.chunks.size(), 1u);  // the other (all-zero) window is left out
   EXPECT_EQ(plan->disk.chunks[0].offset, 0u);
   EXPECT_EQ(detect_boot_loader({*plan}), "none");
+
+  // Restored onto a larger disk of garbage: the same bytes, the skipped window zeroed, no table.
+  make_garbage_target();
+  MappedDisk mapped;
+  mapped.target = "vdb";
+  mapped.target_bytes = kTargetBytes;
+  FileDisk target(tgt_);
+  auto counts = restore_disk(plan->disk, mapped, source_of(sink), target.target(kTargetBytes),
+                             [](uint64_t) {});
+  ASSERT_TRUE(counts) << counts.error().message;
+  EXPECT_EQ(counts->zeroed, 4 * kMiB);
+  EXPECT_EQ(read_at(tgt_, 0, 8 * kMiB), read_at(plain, 0, 8 * kMiB));
+  EXPECT_EQ(read_at(tgt_, kTargetBytes - 34 * kSectorBytes, 34 * kSectorBytes),
+            std::vector<uint8_t>(34 * kSectorBytes, 0));
 }
 
 TEST_F(DiskSnapshotTest, SecondCaptureOfTheSameDiskSendsNothing) {
