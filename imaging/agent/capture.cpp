@@ -131,10 +131,11 @@ std::string captured_hostname(const AgentSettings& s, const std::vector<DiskCapt
       const std::string dev =
           s.dev_root + "/" + partition_device_name(c.disk.layout.name, p.number);
       if (!mount_fs(dev, dir, {"ext4"}, s.say, MS_RDONLY, "noload")) continue;
-      std::ifstream in(fs::path(dir) / "etc/hostname");
       std::string name;
-      std::getline(in, name);
-      ::umount(dir.c_str());
+      std::getline(std::ifstream(fs::path(dir) / "etc/hostname"), name);  // closed before umount
+      if (::umount(dir.c_str()) != 0) {
+        s.say("warning: umount " + dir + ": " + std::strerror(errno));
+      }
       name.erase(
           std::remove_if(name.begin(), name.end(), [](char ch) { return ch < 0x21 || ch > 0x7e; }),
           name.end());
