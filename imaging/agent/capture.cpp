@@ -117,8 +117,9 @@ Result<std::vector<OpenDisk>> open_disks(const AgentSettings& s) {
 
 // The disks with a boot loader first (plan_layout() takes the first as the boot disk).
 void boot_disk_first(std::vector<DiskCapture>& captures) {
-  std::stable_partition(captures.begin(), captures.end(),
-                        [](const DiskCapture& c) { return detect_boot_loader({c}) != "none"; });
+  std::stable_partition(captures.begin(), captures.end(), [](const DiskCapture& c) {
+    return detect_boot_loader(std::span(&c, 1)) != "none";
+  });
 }
 
 // /etc/hostname of the first ext filesystem that has one, mounted read-only without replaying
@@ -187,6 +188,7 @@ int run_capture(const AgentSettings& s) {
     });
     if (!st) return fail(captures[i].disk.layout.name + ": " + st.error().message);
     done_before += captures[i].bytes_to_read;
+    captures[i].windows = {};  // read: only the manifest's part is kept
   }
 
   SnapshotManifest m;

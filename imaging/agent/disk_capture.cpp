@@ -202,7 +202,7 @@ Status capture_chunks(const ReadAt& read, DiskCapture& capture, ChunkSink& sink,
   return {};
 }
 
-std::string detect_boot_loader(const std::vector<DiskCapture>& disks) {
+std::string detect_boot_loader(std::span<const DiskCapture> disks) {
   bool bios = false;
   bool efi = false;
   for (const auto& d : disks) {

@@ -54,7 +54,7 @@ Status capture_chunks(const ReadAt& read, DiskCapture& capture, ChunkSink& sink,
 
 // What boots the captured machine: "grub-bios" when a disk has a BIOS boot partition or MBR boot
 // code, "grub-efi" when one has an EFI system partition, both joined with "+", else "none".
-std::string detect_boot_loader(const std::vector<DiskCapture>& disks);
+std::string detect_boot_loader(std::span<const DiskCapture> disks);
 
 // The chunk's plain bytes as one zstd frame.
 Result<std::vector<uint8_t>> compress_chunk(std::span<const uint8_t> plain);

@@ -174,7 +174,7 @@ class DiskSnapshotTest : public ::testing::Test {
     SnapshotManifest m;
     m.name = "snap";
     m.firmware = "bios";
-    m.boot_loader = detect_boot_loader({*plan});
+    m.boot_loader = detect_boot_loader(std::span(&*plan, 1));
     m.disks.push_back(plan->disk);
     auto parsed = parse_manifest(encode_manifest(m));
     EXPECT_TRUE(parsed) << parsed.error().message;
@@ -231,7 +231,7 @@ TEST_F(DiskSnapshotTest, CapturePlanReadsTheLayoutAndUsedBlocks) {
   EXPECT_LT(d.regions[3].used_bytes, d.regions[3].length / 2);
   EXPECT_GT(d.regions[3].used_bytes, 11 * kMiB);
   EXPECT_TRUE(plan->mbr_boot_code);
-  EXPECT_EQ(detect_boot_loader({*plan}), "grub-bios+grub-efi");
+  EXPECT_EQ(detect_boot_loader(std::span(&*plan, 1)), "grub-bios+grub-efi");
 }
 
 TEST_F(DiskSnapshotTest, DiskWithoutGptIsOneRawRegion) {
@@ -250,7 +250,7 @@ TEST_F(DiskSnapshotTest, DiskWithoutGptIsOneRawRegion) {
   ASSERT_TRUE(capture_chunks(disk.reader(), *plan, sink, [](uint64_t) {}));
   ASSERT_EQ(plan->disk.chunks.size(), 1u);  // the other (all-zero) window is left out
   EXPECT_EQ(plan->disk.chunks[0].offset, 0u);
-  EXPECT_EQ(detect_boot_loader({*plan}), "none");
+  EXPECT_EQ(detect_boot_loader(std::span(&*plan, 1)), "none");
 
   // Restored onto a larger disk of garbage: the same bytes, the skipped window zeroed, no table.
   make_garbage_target();
