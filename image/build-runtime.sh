@@ -21,9 +21,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 modules=(virtio_pci virtio_pci_legacy_dev virtio_pci_modern_dev virtio_ring virtio
   failover net_failover virtio_net e1000 e1000e virtio_blk ahci sd_mod nvme crc32c_generic ext4
   vfat nls_cp437 nls_ascii nls_utf8)
-# Tools a tarball deploy runs that busybox lacks (ext4 and FAT32 creation), copied with the
-# shared libraries and loader they need.
-tools=(/sbin/mke2fs /sbin/mkfs.fat)
+# Tools busybox lacks, copied with the shared libraries and loader they need: ext4 and FAT32
+# creation (tarball deploys, a new ESP on restore), e2fsck and resize2fs (restore grows the
+# partition that ended last to fill a larger disk).
+tools=(/sbin/mke2fs /sbin/mkfs.fat /sbin/e2fsck /sbin/resize2fs)
 
 usage() {
   echo "usage: $0 --out DIR --agent PATH [--cache DIR] [--module NAME]..." >&2

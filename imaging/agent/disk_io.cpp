@@ -1,14 +1,18 @@
 #include "imaging/agent/disk_io.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "common/unique_fd.h"
@@ -31,13 +35,24 @@ Status pread_all(int fd, uint8_t* out, size_t len, uint64_t offset) {
   return {};
 }
 
-Status pwrite_all(int fd, const std::vector<uint8_t>& data, uint64_t offset) {
+Status pwrite_all(int fd, std::span<const uint8_t> data, uint64_t offset) {
   size_t at = 0;
   while (at < data.size()) {
     ssize_t n = pwrite(fd, data.data() + at, data.size() - at, static_cast<off_t>(offset + at));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return Error{std::string("writing the disk: ") + std::strerror(errno)};
     at += static_cast<size_t>(n);
+  }
+  return {};
+}
+
+Status zero_range(int fd, uint64_t offset, uint64_t length) {
+  uint64_t range[2] = {offset, length};
+  if (length == 0 || ::ioctl(fd, BLKZEROOUT, range) == 0) return {};
+  const std::vector<uint8_t> zeros(std::min<uint64_t>(length, 1 << 20), 0);
+  for (uint64_t at = 0; at < length; at += zeros.size()) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(zeros.size(), length - at));
+    if (auto s = pwrite_all(fd, std::span(zeros.data(), n), offset + at); !s) return s;
   }
   return {};
 }
@@ -81,17 +96,43 @@ bool wait_for_device(const std::string& device) {
 
 Status mount_fs(const std::string& device, const std::string& dir,
                 std::initializer_list<const char*> types,
-                const std::function<void(const std::string&)>& say) {
+                const std::function<void(const std::string&)>& say, unsigned long flags,
+                const char* data) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   wait_for_device(device);
   for (const char* type : types) {
-    if (::mount(device.c_str(), dir.c_str(), type, 0, nullptr) == 0) {
+    if (::mount(device.c_str(), dir.c_str(), type, flags, data) == 0) {
       say("mounted " + device + " (" + type + ") on " + dir);
       return {};
     }
   }
   return Error{"cannot mount " + device + ": " + std::strerror(errno)};
+}
+
+namespace {
+
+std::string read_line(const fs::path& p) {
+  std::ifstream in(p);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+}  // namespace
+
+std::vector<DiskInfo> read_disks(const std::string& sys_root) {
+  std::vector<DiskInfo> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::path(sys_root) / "block", ec)) {
+    DiskInfo d;
+    d.name = entry.path().filename().string();
+    d.size_bytes = std::strtoull(read_line(entry.path() / "size").c_str(), nullptr, 10) * 512;
+    d.removable = read_line(entry.path() / "removable") == "1";
+    d.read_only = read_line(entry.path() / "ro") == "1";
+    out.push_back(d);
+  }
+  return out;
 }
 
 }  // namespace slipway::imaging::agent

@@ -128,12 +128,46 @@ Result<GptLayout> build_gpt(uint64_t disk_sectors, const Guid& disk_guid,
                  std::to_string(kGptEntryCount) + " fit the table"};
   }
   if (auto ok = check_guids(disk_guid, specs); !ok) return ok.error();
-  const uint64_t backup_entries_lba = disk_sectors - kGptTableSectors;
-  auto placed = place(specs, backup_entries_lba - 1);
+  auto placed = place(specs, disk_sectors - kGptTableSectors - 1);
   if (!placed) return placed.error();
+  return encode_gpt(disk_sectors, disk_guid, std::move(*placed));
+}
+
+Result<GptLayout> encode_gpt(uint64_t disk_sectors, const Guid& disk_guid,
+                             std::vector<GptPartition> partitions) {
+  if (disk_sectors > std::numeric_limits<uint64_t>::max() / kSectorBytes ||
+      disk_sectors < 2 * kFirstUsable) {
+    return Error{"GPT: a disk of " + std::to_string(disk_sectors) +
+                 " sectors cannot hold a partition table"};
+  }
+  if (disk_guid == Guid{}) return Error{"GPT: the disk GUID is all zeros"};
+  const uint64_t backup_entries_lba = disk_sectors - kGptTableSectors;
+  std::sort(partitions.begin(), partitions.end(),
+            [](const GptPartition& a, const GptPartition& b) { return a.first_lba < b.first_lba; });
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    const GptPartition& p = partitions[i];
+    const std::string which = "GPT: partition " + std::to_string(p.number);
+    if (p.number == 0 || p.number > kGptEntryCount) return Error{which + " is not 1..128"};
+    if (p.type == Guid{} || p.unique == Guid{}) return Error{which + " has an all-zero GUID"};
+    if (auto ok = check_name(p.number - 1, p.name); !ok) return ok.error();
+    if (p.first_lba < kFirstUsable || p.first_lba > p.last_lba ||
+        p.last_lba >= backup_entries_lba) {
+      return Error{which + " (sectors " + std::to_string(p.first_lba) + ".." +
+                   std::to_string(p.last_lba) + ") is outside the usable sectors " +
+                   std::to_string(kFirstUsable) + ".." + std::to_string(backup_entries_lba - 1)};
+    }
+    if (i > 0 && partitions[i - 1].last_lba >= p.first_lba) {
+      return Error{which + " overlaps partition " + std::to_string(partitions[i - 1].number)};
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (partitions[j].number == p.number) return Error{which + " appears twice"};
+    }
+  }
 
   GptLayout out;
-  out.partitions = std::move(*placed);
+  out.partitions = std::move(partitions);
+  std::sort(out.partitions.begin(), out.partitions.end(),
+            [](const GptPartition& a, const GptPartition& b) { return a.number < b.number; });
   std::vector<uint8_t> entries(kGptEntryCount * kEntryBytes, 0);
   for (const auto& p : out.partitions) {
     encode_entry(entries.data() + (p.number - 1) * kEntryBytes, p);
@@ -162,6 +196,11 @@ Result<GptLayout> build_gpt(uint64_t disk_sectors, const Guid& disk_guid,
   const auto backup_header = encode_gpt_header(backup);
   out.tail.insert(out.tail.end(), backup_header.begin(), backup_header.end());
   return out;
+}
+
+void keep_boot_code(std::vector<uint8_t>& head, std::span<const uint8_t> lba0) {
+  const size_t n = std::min({kMbrBootCodeBytes, head.size(), lba0.size()});
+  std::copy_n(lba0.begin(), n, head.begin());
 }
 
 Result<GptLayout> standard_layout(uint64_t disk_sectors, const Guid& disk_guid,

@@ -50,6 +50,19 @@ struct GptLayout {
 Result<GptLayout> build_gpt(uint64_t disk_sectors, const Guid& disk_guid,
                             std::span<const PartitionSpec> partitions);
 
+// The table for partitions already placed (a restore keeps each partition where the snapshot had
+// it): checks that every partition is numbered 1..128 once, has non-zero GUIDs and a printable
+// ASCII name and lies inside the usable sectors without overlapping another; refuses with the
+// reason. build_gpt() places its specs and ends here.
+Result<GptLayout> encode_gpt(uint64_t disk_sectors, const Guid& disk_guid,
+                             std::vector<GptPartition> partitions);
+
+// The MBR's boot code area (bytes 0..439 of LBA 0: GRUB's boot.img on a BIOS-bootable disk),
+// copied from `lba0` into the front of `head`; the disk signature and partition entries of
+// `head` stay as they are.
+inline constexpr size_t kMbrBootCodeBytes = 440;
+void keep_boot_code(std::vector<uint8_t>& head, std::span<const uint8_t> lba0);
+
 // The installer's layout, the test image's partitions (image/build-test-image.sh: the same types,
 // names and order): 1 BIOS boot (1 MiB, "bios"), 2 EFI system (256 MiB, "esp"; the test image's
 // is 64 MiB), 3 Linux root x86-64 (the rest, at least 1 MiB, "slipway-root"). `unique` are the

@@ -1,7 +1,9 @@
 #pragma once
-// One HTTP/1.1 POST to an IPv4 endpoint (Boost.Beast over an Asio TCP socket, no resolver, no
-// TLS). Used by slipway-agent to talk to the appliance.
+// One HTTP/1.1 request with a body (POST, or PUT for snapshot chunks) to an IPv4 endpoint
+// (Boost.Beast over an Asio TCP socket, no resolver, no TLS). Used by slipway-agent to talk to
+// the appliance.
 
+#include <boost/beast/http/verb.hpp>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -24,7 +26,8 @@ struct HttpPost {
   uint16_t port = 80;
   std::string target;  // "/api/v1/agent/report"
   std::string content_type;
-  std::string body;
+  std::string body;  // a few MiB at most: it is sent from memory
+  boost::beast::http::verb method = boost::beast::http::verb::post;
 };
 
 // Connects, sends the request (Connection: close) and reads the whole reply. Blocks at most

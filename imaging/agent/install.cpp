@@ -10,12 +10,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <thread>
 
 #include "common/unique_fd.h"
+#include "imaging/agent/appliance_client.h"
 #include "imaging/agent/disk_io.h"
 #include "imaging/agent/gpt.h"
 #include "imaging/agent/http_get.h"
@@ -26,66 +23,13 @@
 
 namespace slipway::imaging::agent {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 constexpr auto kIdle = std::chrono::seconds(60);
-constexpr auto kProgressEvery = std::chrono::seconds(2);
 
-std::string read_line(const fs::path& p) {
-  std::ifstream in(p);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-std::vector<DiskInfo> read_disks(const std::string& sys_root) {
-  std::vector<DiskInfo> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(fs::path(sys_root) / "block", ec)) {
-    DiskInfo d;
-    d.name = entry.path().filename().string();
-    d.size_bytes = std::strtoull(read_line(entry.path() / "size").c_str(), nullptr, 10) * 512;
-    d.removable = read_line(entry.path() / "removable") == "1";
-    d.read_only = read_line(entry.path() / "ro") == "1";
-    out.push_back(d);
-  }
-  return out;
-}
-
-class Reporter {
- public:
-  explicit Reporter(const InstallSettings& s) : s_(s) {}
-  // Best effort while writing (a lost progress line is no failure); the final report retries.
-  bool send(const std::string& stage, uint64_t done, uint64_t total, const std::string& message,
-            int attempts = 1) {
-    json body = {{"mac", s_.mac.to_string()},
-                 {"stage", stage},
-                 {"bytes_done", done},
-                 {"bytes_total", total},
-                 {"message", message.substr(0, 1000)}};
-    HttpPost post{s_.appliance.ip, s_.appliance.port,
-                  s_.appliance.target("/api/v1/agent/install/progress"), "application/json",
-                  body.dump()};
-    for (int i = 0; i < attempts; ++i) {
-      auto reply = http_post(post, std::chrono::seconds(10));
-      if (reply && reply->status / 100 == 2) return true;
-      if (i + 1 < attempts) std::this_thread::sleep_for(std::chrono::seconds(2));
-      if (i + 1 == attempts) {
-        s_.say("progress report not delivered: " +
-               (reply ? "HTTP " + std::to_string(reply->status) + " " + reply->body
-                      : reply.error().message));
-      }
-    }
-    return false;
-  }
-
- private:
-  const InstallSettings& s_;
-};
+using Reporter = ProgressReporter;
 
 // Reads the primary GPT and moves its backup to the disk's end; returns the table.
 Result<GptTable> fix_gpt(int fd, uint64_t disk_bytes) {
@@ -116,13 +60,6 @@ Result<GptTable> fix_gpt(int fd, uint64_t disk_bytes) {
   return table;
 }
 
-std::string rate(uint64_t bytes, Clock::duration d) {
-  double s = std::chrono::duration<double>(d).count();
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.1f MB/s", s > 0 ? bytes / s / 1e6 : 0.0);
-  return buf;
-}
-
 Status write_plan_files(const InstallSettings& s, const InstallPlan& plan,
                         const std::string& root_dev) {
   auto w = write_files(s.mount_dir, plan.files);
@@ -138,12 +75,10 @@ Status write_plan_files(const InstallSettings& s, const InstallPlan& plan,
 int install_tarball(const InstallSettings& s, const InstallPlan& plan, const DiskInfo& disk, int fd,
                     Reporter& report, const std::function<int(const std::string&)>& fail) {
   const auto start = Clock::now();
-  auto last_report = start;
   report.send("writing", 0, plan.image.size, "unpacking onto " + disk.name);
   auto done = deploy_tarball(s, plan, disk, fd, [&](uint64_t received) {
-    if (Clock::now() - last_report < kProgressEvery) return;
-    last_report = Clock::now();
-    report.send("writing", received, plan.image.size, rate(received, last_report - start));
+    report.every_so_often("writing", received, plan.image.size,
+                          rate(received, Clock::now() - start));
   });
   if (!done) return fail(done.error().message);
   if (auto w = write_plan_files(s, plan, done->root_device); !w) {
@@ -165,22 +100,11 @@ int install_tarball(const InstallSettings& s, const InstallPlan& plan, const Dis
 }  // namespace
 
 int run_install(const InstallSettings& s) {
-  Reporter report(s);
-  auto fail = [&](const std::string& why) {
-    s.say("install failed: " + why);
-    report.send("failed", 0, 0, why, 5);
-    return 1;
-  };
+  Reporter report(s, "/api/v1/agent/install/progress");
+  auto fail = [&](const std::string& why) { return report.fail("install", why); };
 
-  const HttpGet plan_get{s.appliance.ip, s.appliance.port,
-                         s.appliance.target("/api/v1/agent/install?mac=" + s.mac.to_string())};
-  Result<std::string> plan_text = Error{"not asked"};
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    plan_text = http_get_text(plan_get, std::chrono::seconds(10), kMaxPlanBytes);
-    if (plan_text) break;
-    s.say("install plan: " + plan_text.error().message + " (retrying)");
-    std::this_thread::sleep_for(std::chrono::seconds(3));
-  }
+  auto plan_text = get_text_retrying(s, "/api/v1/agent/install?mac=" + s.mac.to_string(),
+                                     kMaxPlanBytes, "install plan");
   if (!plan_text) return fail("no install plan: " + plan_text.error().message);
   auto plan = parse_install_plan(*plan_text);
   if (!plan) return fail(plan.error().message);
@@ -201,17 +125,13 @@ int run_install(const InstallSettings& s) {
   ImageWriter writer(fd.get(), plan->image.format == "raw.zst", S_ISBLK(st.st_mode),
                      disk->size_bytes);
   const auto start = Clock::now();
-  auto last_report = start;
   report.send("writing", 0, plan->image.size, "to " + device);
   const HttpGet image_get{s.appliance.ip, s.appliance.port, s.appliance.target(plan->image.path)};
   auto got =
       http_get(image_get, kIdle, plan->image.size, [&](std::span<const uint8_t> piece) -> Status {
         if (auto st2 = writer.feed(piece); !st2) return st2;
-        if (Clock::now() - last_report >= kProgressEvery) {
-          last_report = Clock::now();
-          report.send("writing", writer.received(), plan->image.size,
-                      rate(writer.received(), last_report - start));
-        }
+        report.every_so_often("writing", writer.received(), plan->image.size,
+                              rate(writer.received(), Clock::now() - start));
         return {};
       });
   if (!got) {

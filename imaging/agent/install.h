@@ -15,22 +15,11 @@
 // A disk image carries its boot loaders for both firmware modes (image/README.md); a tarball
 // gets both from the appliance's boot kit. The caller reboots.
 
-#include <functional>
-#include <string>
-
-#include "common/mac_address.h"
-#include "imaging/agent/cmdline.h"
+#include "imaging/agent/agent_settings.h"
 
 namespace slipway::imaging::agent {
 
-struct InstallSettings {
-  ApplianceUrl appliance;
-  MacAddress mac;
-  std::string sys_root = "/sys";
-  std::string dev_root = "/dev";
-  std::string mount_dir = "/mnt/target";
-  std::function<void(const std::string&)> say;
-};
+using InstallSettings = AgentSettings;
 
 // 0 when the image is written and reported; 1 when the install failed (reported when the
 // appliance could be reached).

@@ -10,10 +10,11 @@ using nlohmann::json;
 
 namespace {
 
-Result<std::string> text(const json& doc, const std::string& where, const char* key, size_t max) {
+Result<std::string> text(const json& doc, const std::string& where, const char* key, size_t max,
+                         std::string_view document = "install plan") {
   auto it = doc.find(key);
   if (it == doc.end() || !it->is_string() || it->get<std::string>().size() > max) {
-    return Error{"install plan: '" + where + key + "' must be a string of at most " +
+    return Error{std::string(document) + ": '" + where + key + "' must be a string of at most " +
                  std::to_string(max) + " bytes"};
   }
   return it->get<std::string>();
@@ -43,6 +44,28 @@ bool is_sha256(std::string_view s) {
 }
 
 }  // namespace
+
+Result<InstallPlan::Tarball> parse_boot_kit(const nlohmann::json& t, std::string_view document,
+                                            const std::string& where) {
+  if (!t.is_object()) return Error{std::string(document) + ": '" + where + "' must be an object"};
+  InstallPlan::Tarball tb;
+  for (auto [key, out] : {std::pair{"boot_img", &tb.boot_img}, std::pair{"core_img", &tb.core_img},
+                          std::pair{"efi_loader", &tb.efi_loader}}) {
+    auto v = text(t, where, key, 1024, document);
+    if (!v) return v.error();
+    if (auto why = bad_path(*v))
+      return Error{std::string(document) + ": '" + where + key + "' " + *why};
+    *out = *v;
+  }
+  auto args = text(t, where, "kernel_args", 1024, document);
+  if (!args) return args.error();
+  if (args->find_first_of("\n\r\"'$;{}") != std::string::npos) {
+    return Error{std::string(document) + ": '" + where +
+                 "kernel_args' holds a character GRUB would read as syntax"};
+  }
+  tb.kernel_args = *args;
+  return tb;
+}
 
 Result<InstallPlan> parse_install_plan(std::string_view json_text) {
   if (json_text.size() > kMaxPlanBytes) return Error{"install plan: larger than 8 MiB"};
@@ -86,25 +109,9 @@ Result<InstallPlan> parse_install_plan(std::string_view json_text) {
     if (!p.contains("tarball") || !p["tarball"].is_object()) {
       return Error{"install plan: a " + *format + " image needs a 'tarball' object"};
     }
-    const json& t = p["tarball"];
-    InstallPlan::Tarball tb;
-    for (auto [key, out] :
-         {std::pair{"boot_img", &tb.boot_img}, std::pair{"core_img", &tb.core_img},
-          std::pair{"efi_loader", &tb.efi_loader}}) {
-      auto v = text(t, "tarball.", key, 1024);
-      if (!v) return v.error();
-      if (auto why = bad_path(*v))
-        return Error{"install plan: 'tarball." + std::string(key) + "' " + *why};
-      *out = *v;
-    }
-    auto args = text(t, "tarball.", "kernel_args", 1024);
-    if (!args) return args.error();
-    if (args->find_first_of("\n\r\"'$;{}") != std::string::npos) {
-      return Error{
-          "install plan: 'tarball.kernel_args' holds a character GRUB would read as syntax"};
-    }
-    tb.kernel_args = *args;
-    plan.tarball = tb;
+    auto tb = parse_boot_kit(p["tarball"], "install plan", "tarball.");
+    if (!tb) return tb.error();
+    plan.tarball = *tb;
   }
   if (!p.contains("files") || !p["files"].is_array()) {
     return Error{"install plan: 'files' must be a list"};
@@ -132,16 +139,23 @@ Result<InstallPlan> parse_install_plan(std::string_view json_text) {
 }
 
 std::optional<DiskInfo> pick_install_disk(std::vector<DiskInfo> disks) {
+  auto fixed = fixed_disks(std::move(disks));
+  if (fixed.empty()) return std::nullopt;
+  return fixed.front();
+}
+
+std::vector<DiskInfo> fixed_disks(std::vector<DiskInfo> disks) {
   constexpr std::array<std::string_view, 8> kSkip = {"loop", "ram", "sr", "fd",
                                                      "zram", "dm-", "md", "nbd"};
   std::sort(disks.begin(), disks.end(),
             [](const DiskInfo& a, const DiskInfo& b) { return a.name < b.name; });
+  std::vector<DiskInfo> out;
   for (const auto& d : disks) {
     bool skip = d.size_bytes == 0 || d.removable || d.read_only;
     for (auto prefix : kSkip) skip = skip || d.name.rfind(prefix, 0) == 0;
-    if (!skip) return d;
+    if (!skip) out.push_back(d);
   }
-  return std::nullopt;
+  return out;
 }
 
 }  // namespace slipway::imaging::agent

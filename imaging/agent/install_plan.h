@@ -4,6 +4,7 @@
 // socket access, so unit tests and fuzzers use it directly.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +50,12 @@ struct InstallPlan {
 // safely, naming the field.
 Result<InstallPlan> parse_install_plan(std::string_view json_text);
 
+// A boot kit object ({"boot_img", "core_img", "efi_loader": URL paths, "kernel_args"}), as the
+// install plan's `tarball` and the restore order's `boot_kit` carry it; errors name
+// `document` and the member (`where` + key).
+Result<InstallPlan::Tarball> parse_boot_kit(const nlohmann::json& object, std::string_view document,
+                                            const std::string& where);
+
 // A disk as /sys/block shows it.
 struct DiskInfo {
   std::string name;  // "vda", "sda", "nvme0n1"
@@ -59,5 +66,7 @@ struct DiskInfo {
 // The disk to install on: the first (by name) fixed, writable disk with a size that is not a
 // loop, RAM, optical, floppy, zram, device-mapper or MD device. nullopt when there is none.
 std::optional<DiskInfo> pick_install_disk(std::vector<DiskInfo> disks);
+// Every disk pick_install_disk() would consider, by name: what capture and restore work on.
+std::vector<DiskInfo> fixed_disks(std::vector<DiskInfo> disks);
 
 }  // namespace slipway::imaging::agent

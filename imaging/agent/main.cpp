@@ -1,4 +1,5 @@
-// slipway-agent: runs inside the network-boot runtime and reports to the appliance.
+// slipway-agent: runs inside the network-boot runtime: reports to the appliance, installs,
+// captures and restores snapshots.
 // Wiring only: options -> settings -> facts -> report -> delivery.
 
 #include <CLI/CLI.hpp>
@@ -10,10 +11,12 @@
 #include <string>
 #include <thread>
 
+#include "imaging/agent/capture.h"
 #include "imaging/agent/cmdline.h"
 #include "imaging/agent/delivery.h"
 #include "imaging/agent/http_post.h"
 #include "imaging/agent/install.h"
+#include "imaging/agent/restore.h"
 #include "imaging/agent/system_facts.h"
 #include "imaging/agent_report.h"
 
@@ -117,13 +120,18 @@ int run_report(const ReportOptions& opt) {
   return 0;
 }
 
-struct InstallOptions {
+// Install, capture and restore take the same options.
+struct MachineOptions {
   std::string url;
   std::string mac;
   std::string cmdline_file = "/proc/cmdline";
+  std::string sys_root = "/sys";
+  std::string dev_root = "/dev";
 };
 
-int run_install_command(const InstallOptions& opt) {
+// Runs `mode` with the settings from the options and the kernel command line.
+int run_machine_command(const MachineOptions& opt, const char* mode,
+                        int (*run)(const AgentSettings&)) {
   KernelCmdline cmdline;
   if (std::ifstream in(opt.cmdline_file); in) {
     std::string text(kMaxCmdlineBytes, '\0');
@@ -140,14 +148,16 @@ int run_install_command(const InstallOptions& opt) {
   const std::string mac_text = !opt.mac.empty() ? opt.mac : cmdline.get("slipway.mac").value_or("");
   auto mac = MacAddress::parse(mac_text);
   if (!mac) {
-    say("install needs the boot MAC (slipway.mac= or --mac); got '" + mac_text + "'");
+    say(std::string(mode) + " needs the boot MAC (slipway.mac= or --mac); got '" + mac_text + "'");
     return kExitBadSetup;
   }
-  InstallSettings settings;
+  AgentSettings settings;
   settings.appliance = *url;
   settings.mac = *mac;
+  settings.sys_root = opt.sys_root;
+  settings.dev_root = opt.dev_root;
   settings.say = [](const std::string& line) { say(line); };
-  return run_install(settings);
+  return run(settings);
 }
 
 }  // namespace
@@ -169,13 +179,24 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cmd->add_flag("--dry-run", report.dry_run, "print the report JSON instead of sending it");
 
-  InstallOptions install;
-  auto* install_cmd = app.add_subcommand(
+  MachineOptions machine;
+  auto add_machine_command = [&](const char* name, const char* what) {
+    auto* c = app.add_subcommand(name, what);
+    c->add_option("--url", machine.url, "appliance base URL (default: slipway.url=)");
+    c->add_option("--mac", machine.mac, "boot MAC (default: slipway.mac=)");
+    c->add_option("--cmdline", machine.cmdline_file, "kernel command line file")
+        ->capture_default_str();
+    c->add_option("--sys-root", machine.sys_root, "where sysfs is (tests)")->capture_default_str();
+    c->add_option("--dev-root", machine.dev_root, "where the disks' nodes are (tests)")
+        ->capture_default_str();
+    return c;
+  };
+  auto* install_cmd = add_machine_command(
       "install", "write the install plan's image onto this machine's disk (slipway.mode=install)");
-  install_cmd->add_option("--url", install.url, "appliance base URL (default: slipway.url=)");
-  install_cmd->add_option("--mac", install.mac, "boot MAC (default: slipway.mac=)");
-  install_cmd->add_option("--cmdline", install.cmdline_file, "kernel command line file")
-      ->capture_default_str();
+  auto* capture_cmd = add_machine_command(
+      "capture", "send a snapshot of this machine's disks to the appliance (slipway.mode=capture)");
+  auto* restore_cmd = add_machine_command(
+      "restore", "write a snapshot onto this machine's disks (slipway.mode=restore)");
 
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return "slipway-agent: " + std::string(e.what()) + " (see --help)\n";
@@ -187,6 +208,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitBadSetup;
   }
   if (cmd->parsed()) return run_report(report);
-  if (install_cmd->parsed()) return run_install_command(install);
+  if (install_cmd->parsed()) return run_machine_command(machine, "install", run_install);
+  if (capture_cmd->parsed()) return run_machine_command(machine, "capture", run_capture);
+  if (restore_cmd->parsed()) return run_machine_command(machine, "restore", run_restore);
   return kExitBadSetup;
 }

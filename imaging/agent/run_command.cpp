@@ -39,16 +39,21 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, int stdin_fd, int clos
   return pid;
 }
 
-Status wait_for(pid_t pid, const std::string& what) {
+Result<int> exit_status(pid_t pid, const std::string& what) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return Error{what + ": waitpid: " + std::strerror(errno)};
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return Error{what + ": cannot run it"};
-  if (WIFEXITED(status))
-    return Error{what + " exited with status " + std::to_string(WEXITSTATUS(status))};
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
   return Error{what + " was killed by signal " + std::to_string(WTERMSIG(status))};
+}
+
+Status wait_for(pid_t pid, const std::string& what) {
+  auto status = exit_status(pid, what);
+  if (!status) return status.error();
+  if (*status != 0) return Error{what + " exited with status " + std::to_string(*status)};
+  return {};
 }
 
 }  // namespace
@@ -57,6 +62,12 @@ Status run_command(const std::vector<std::string>& argv) {
   auto pid = spawn(argv, -1, -1);
   if (!pid) return pid.error();
   return wait_for(*pid, joined(argv));
+}
+
+Result<int> run_command_exit(const std::vector<std::string>& argv) {
+  auto pid = spawn(argv, -1, -1);
+  if (!pid) return pid.error();
+  return exit_status(*pid, joined(argv));
 }
 
 Result<PipedChild> PipedChild::start(const std::vector<std::string>& argv) {

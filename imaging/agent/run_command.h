@@ -15,6 +15,9 @@ namespace slipway::imaging::agent {
 // Runs argv[0] (looked up in PATH) and waits. An error names the command and its exit status
 // or signal.
 Status run_command(const std::vector<std::string>& argv);
+// Runs argv[0] and waits; its exit status (e2fsck's 1 means "errors corrected"). An error when it
+// could not be run or was killed by a signal.
+Result<int> run_command_exit(const std::vector<std::string>& argv);
 
 // A child whose standard input is a pipe the agent writes to.
 class PipedChild {

@@ -51,6 +51,16 @@ inline void make_sparse_file(const std::filesystem::path& file, uint64_t bytes) 
   std::filesystem::resize_file(file, bytes);
 }
 
+// An empty temporary folder unique to this process and test (what was there is removed).
+inline std::filesystem::path fresh_test_dir(const std::string& prefix) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   (prefix + "-" + std::to_string(::getpid()) + "-" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 // A temporary file name unique to this process and test.
 inline std::filesystem::path temp_disk(const std::string& prefix) {
   return std::filesystem::temp_directory_path() /

@@ -312,5 +312,53 @@ TEST_F(DiskLayoutFileTest, TheBackupAloneHoldsTheTable) {
   EXPECT_NE(print.find(kDisk.to_string()), std::string::npos) << print;
 }
 
+TEST(DiskLayoutTest, EncodeGptKeepsPlacedPartitionsWhereTheyAre) {
+  const std::vector<GptPartition> parts = {
+      {3, linux_root_x86_64_type(), kUnique[2], 20480, 40959, "root"},
+      {1, bios_boot_type(), kUnique[0], 2048, 4095, "bios"},
+  };
+  auto layout = encode_gpt(kOneGiBSectors, kDisk, parts);
+  ASSERT_TRUE(layout) << error_of(layout);
+  const GptTable table = parse_primary(*layout);
+  ASSERT_EQ(table.partitions.size(), 2u);
+  EXPECT_EQ(table.partitions[0].number, 1u);
+  EXPECT_EQ(table.partitions[1].number, 3u);  // entry 2 stays empty
+  EXPECT_EQ(table.partitions[1].first_lba, 20480u);
+  EXPECT_EQ(table.partitions[1].last_lba, 40959u);
+  EXPECT_EQ(table.partitions[1].unique, kUnique[2]);
+  EXPECT_EQ(table.header.backup_lba, kOneGiBSectors - 1);
+  EXPECT_EQ(layout->tail_lba, kOneGiBSectors - kGptTableSectors);
+}
+
+TEST(DiskLayoutTest, EncodeGptRefusesWhatCannotBeATable) {
+  const GptPartition a{1, linux_data_type(), kUnique[0], 2048, 4095, "a"};
+  GptPartition b{2, linux_data_type(), kUnique[1], 4000, 8191, "b"};
+  EXPECT_EQ(error_of(encode_gpt(kOneGiBSectors, kDisk, {a, b})),
+            "GPT: partition 2 overlaps partition 1");
+  b.first_lba = 4096;
+  b.last_lba = kOneGiBSectors - 33;  // on the backup entries
+  EXPECT_NE(error_of(encode_gpt(kOneGiBSectors, kDisk, {a, b})).find("outside the usable"),
+            std::string::npos);
+  b.last_lba = 8191;
+  b.number = 1;
+  EXPECT_EQ(error_of(encode_gpt(kOneGiBSectors, kDisk, {a, b})), "GPT: partition 1 appears twice");
+  b.number = 2;
+  b.unique = Guid{};
+  EXPECT_EQ(error_of(encode_gpt(kOneGiBSectors, kDisk, {a, b})),
+            "GPT: partition 2 has an all-zero GUID");
+  EXPECT_EQ(error_of(encode_gpt(kOneGiBSectors, Guid{}, {a})), "GPT: the disk GUID is all zeros");
+}
+
+TEST(DiskLayoutTest, KeepBootCodeCopiesOnlyTheCodeArea) {
+  auto layout = encode_gpt(kOneGiBSectors, kDisk, {});
+  ASSERT_TRUE(layout);
+  const std::vector<uint8_t> mbr_before(layout->head.begin(), layout->head.begin() + 512);
+  std::vector<uint8_t> lba0(512, 0xCC);
+  keep_boot_code(layout->head, lba0);
+  for (size_t i = 0; i < 512; ++i) {
+    EXPECT_EQ(layout->head[i], i < kMbrBootCodeBytes ? 0xCC : mbr_before[i]) << i;
+  }
+}
+
 }  // namespace
 }  // namespace slipway::imaging::agent
