@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the snapshot test and benchmark (issue 7). Source after common.sh, lab.sh and
 # install.sh; needs WORK (slipway_test_init) and INSTALL_IMAGE (install_test_image).
 
@@ -29,7 +30,7 @@ snapshot_debugfs() {
 snapshot_source_disk() {
   local disk=$1 size=$2 mac=$3 hostname=$4 stage=$WORK/source-files
   rm -f "$disk"
-  zstd -qdc "$INSTALL_IMAGE" | cp --sparse=always /dev/stdin "$disk"
+  zstd -qdf --sparse -o "$disk" "$INSTALL_IMAGE"
   truncate -s "$size" "$disk"
   sgdisk -e "$disk" >/dev/null || fail "sgdisk -e $disk"
   mkdir -p "$stage"
