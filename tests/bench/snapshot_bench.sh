@@ -271,6 +271,7 @@ slipway_part() {
     grep -q "slipway-digest: $SNAPSHOT_KNOWN_SHA " "$console"
   wait_until 300 "restore: deployed" is_machine_state "$ns" snap-target deployed
   stop_pid "${vm_pid[tgt]}"
+  wait_until 30 "the target's QEMU to end" powered_off tgt
   stop_pid "$SLIPWAY_PID"
 }
 
@@ -292,7 +293,7 @@ if ((!peer_only)); then
   printf '%-34s %14s %9s %9s %14s %12s\n' "slipway restore s1" "$S1_LOGICAL" "$R_S" \
     "$(rate "$S1_LOGICAL" "$R_S")" - -
 fi
-printf '%-34s %14s %9s %9s %14s %12s\n' "wget | zstd -d | dd conv=fsync" "$source_bytes" "$PEER_RESTORE_S" \
+printf '%-34s %14s %9s %9s %14s %12s\n' "wget | zstd -d | dd (fullblock,fsync)" "$source_bytes" "$PEER_RESTORE_S" \
   "$(rate "$source_bytes" "$PEER_RESTORE_S")" - -
 if ((!peer_only)); then
   echo "s1: $S1_CHUNKS chunks, stored $S1_STORED bytes (new $S1_NEW); s2: $S2_CHUNKS chunks, stored $S2_STORED bytes (new $S2_NEW);"

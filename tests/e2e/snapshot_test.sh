@@ -144,8 +144,9 @@ wait_until 300 "the restored system's end-of-boot line" \
 events=$(slipway machines show snap-target --json | jq -c '[.events[] | .kind]')
 pass "snap-target deployed from s1; it booted its disk: hostname $src_host, known.bin $known_sha; events $events"
 
-# The disk, read with the VM stopped.
+# The disk, read with the VM stopped (QEMU is the BMC's child: wait until it has ended).
 stop_pid "${vm_pid[tgt]}"
+wait_until 30 "the target's QEMU to end" powered_off tgt
 disk=$WORK/disk-tgt.img
 verify=$(sfdisk --verify "$disk" 2>&1) || fail "sfdisk --verify: $verify"
 [[ $verify == *"No errors detected"* && $verify != *mismatch* ]] || fail "sfdisk --verify: $verify"
