@@ -225,6 +225,7 @@ slipway_part() {
   lab_config "$WORK/slipway.yaml" "$WORK/data"
   install_config "$WORK/slipway.yaml"
   start_slipway "$ns" "$WORK/slipway.yaml" "$WORK/slipway.log"
+  install_import "$ns"
   lab_vm "$ns" src bios "$src_mac" "$src_uuid" --memory 768 --disk "$source_size" --reboot --command-only
   pidfile[src]=$LAB_VM_PIDFILE
   local src_cmd=$LAB_VM_COMMAND

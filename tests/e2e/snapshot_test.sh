@@ -16,7 +16,8 @@
 #     the machine is deployed and boots its disk: the console shows the source's hostname and the
 #     known file's digest; the disk has a valid GPT ending at the end of the larger disk, a root
 #     partition and filesystem grown to it, and 10-boot.network names the target's MAC;
-#  6. `snapshots export s1 FILE`, `delete s1`, `import FILE`: s1 is back, whole (`verify`);
+#  6. `snapshots export s1 FILE`, delete s2 and s1 (the store is empty), `import FILE`: s1 is back,
+#     whole (`verify`);
 #  7. one chunk of s1 in the appliance's store is overwritten with garbage: `snapshots verify s1`
 #     and `snapshots restore s1 --to snap-target` both fail naming that chunk; the target's state
 #     and its disk's bytes are unchanged.
@@ -171,17 +172,29 @@ grep -qx "MACAddress=$tgt_mac" <<<"$network" || fail "10-boot.network does not n
   fail "/root/known.bin on the restored disk differs"
 pass "restored disk: GPT to the end of 4 GiB, root $src_root_sectors -> $root_sectors sectors (filesystem $fs_bytes bytes, clean), 10-boot.network for $tgt_mac"
 
-# Export, delete, import: the snapshot comes back whole.
+# Export, delete both snapshots (their chunks go), import: s1 comes back whole from the file alone
+# (the export holds manifest.json and chunks/<sha256>.zst).
 out=$(slipway snapshots export s1 "$WORK/s1.tar" 2>&1) || fail "snapshots export s1: $out"
 [[ -s "$WORK/s1.tar" ]] || fail "export wrote no $WORK/s1.tar: $out"
-out=$(slipway snapshots delete s1 2>&1) || fail "snapshots delete s1: $out"
+listing=$(tar -tf "$WORK/s1.tar") || fail "the export is not a tar file"
+grep -Eq '^(\./)?manifest\.json$' <<<"$listing" || fail "no manifest.json in the export: $(head -5 <<<"$listing")"
+distinct=0
+for sha in $(snapshot_chunks "$ns" s1 | sort -u); do
+  distinct=$((distinct + 1))
+  grep -Eq "^(\./)?chunks/$sha\.zst$" <<<"$listing" || fail "chunk $sha is not in the export"
+done
+for name in s2 s1; do
+  out=$(slipway snapshots delete "$name" 2>&1) || fail "snapshots delete $name: $out"
+done
 ! slipway snapshots show s1 >/dev/null 2>&1 || fail "s1 is still shown after delete"
+left=$(find "$WORK/data/snapshots/chunks" -type f -name '*.zst' | wc -l)
+((left == 0)) || fail "$left chunk files left after deleting every snapshot"
 out=$(slipway snapshots import "$WORK/s1.tar" 2>&1) || fail "snapshots import: $out"
 again=$(record s1)
 jq -e --argjson s1 "$s1" '.state == "complete" and .logical_bytes == $s1.logical_bytes and
   .chunk_count == $s1.chunk_count' <<<"$again" >/dev/null || fail "s1 after import: $again (before: $s1)"
 out=$(slipway snapshots verify s1 2>&1) || fail "snapshots verify s1 after import: $out"
-pass "export ($(stat -c %s "$WORK/s1.tar") bytes), delete, import: s1 is back and verifies"
+pass "export ($(stat -c %s "$WORK/s1.tar") bytes, $distinct distinct chunks), delete s2 and s1 (no chunk left), import: s1 is back and verifies"
 
 # A damaged chunk: verify and restore refuse, naming it; the target is not touched.
 state_before=$(machine_state "$ns" snap-target)
