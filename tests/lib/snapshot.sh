@@ -120,9 +120,11 @@ snapshot_finished() {
   [[ $s == complete || $s == failed ]]
 }
 
-# snapshot_chunks NS NAME: the SHA-256 of every chunk of a complete snapshot, one a line.
+# snapshot_chunks NS NAME: the SHA-256 of every chunk of a complete snapshot, one a line, in
+# manifest order (the manifest's chunks are [offset, length, sha256]).
 snapshot_chunks() {
-  in_ns "$1" "$SLIPWAY_BIN" snapshots show "$2" --json | jq -r '.manifest.disks[].chunks[].sha256'
+  in_ns "$1" "$SLIPWAY_BIN" snapshots show "$2" --json |
+    jq -r '.manifest.disks[].chunks[] | if type == "array" then .[2] else .sha256 end'
 }
 
 # snapshot_lines_in FILE PATTERN: how many lines of FILE (a serial console log) match PATTERN.
