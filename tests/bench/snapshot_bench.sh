@@ -263,14 +263,14 @@ slipway_part() {
   wait_until 300 "restore: the runtime up on the target" more_lines "$console" "slipway-runtime: ip=" "$before"
   t1=$(now)
   restore_ended() {
-    is_machine_state "$ns" snap-target deployed || more_lines "$console" "rebooting" "$reboots"
+    is_machine_state "$ns" "$tgt_mac" deployed || more_lines "$console" "rebooting" "$reboots"
   }
   wait_until 3600 "restore: written (deployed, or the runtime's reboot)" restore_ended
   t2=$(now)
   R_S=$(seconds "$t1" "$t2")
   wait_until 900 "restore: the restored system's digest line" \
     grep -q "slipway-digest: $SNAPSHOT_KNOWN_SHA " "$console"
-  wait_until 300 "restore: deployed" is_machine_state "$ns" snap-target deployed
+  wait_until 300 "restore: deployed" is_machine_state "$ns" "$tgt_mac" deployed
   stop_pid "${vm_pid[tgt]}"
   wait_until 30 "the target's QEMU to end" powered_off tgt
   stop_pid "$SLIPWAY_PID"

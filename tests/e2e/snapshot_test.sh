@@ -15,7 +15,8 @@
 #     `slipway snapshots restore s1 --to snap-target`, power on: the runtime writes s1, reboots,
 #     the machine is deployed and boots its disk: the console shows the source's hostname and the
 #     known file's digest; the disk has a valid GPT ending at the end of the larger disk, a root
-#     partition and filesystem grown to it, and 10-boot.network names the target's MAC;
+#     partition and filesystem grown to it, and 10-boot.network names the target's MAC; the target
+#     takes the retired source's name in the inventory;
 #  6. `snapshots export s1 FILE`, delete s2 and s1 (the store is empty), `import FILE`: s1 is back,
 #     whole (`verify`);
 #  7. one chunk of s1 in the appliance's store is overwritten with garbage: `snapshots verify s1`
@@ -135,15 +136,20 @@ out=$(slipway snapshots restore s1 --to snap-target 2>&1) || fail "snapshots res
 is_state snap-target restoring || fail "snap-target is not restoring after restore: $out"
 start=$SECONDS
 power_on tgt snap-target
-wait_until 1800 "snap-target to be deployed (serial: $WORK/vm-tgt.log)" is_state snap-target deployed
+# From here on the target is known by its MAC: once the restore is written the appliance may give
+# it the captured machine's name (the source is retired).
+wait_until 1800 "snap-target to be deployed (serial: $WORK/vm-tgt.log)" is_state "$tgt_mac" deployed
+tgt_name=$(slipway machines show "$tgt_mac" --json | jq -r '.machine.name')
 log "restore of s1 onto snap-target: power-on to deployed in $((SECONDS - start)) s"
+# The captured machine is retired, so the target takes its name (its record is renamed aside).
+[[ $tgt_name == "$src_host" ]] || fail "the restored target is named $tgt_name, not $src_host (the retired source's)"
 # The restored system boots from the disk: the source's hostname and the known file's digest.
 wait_until 600 "the restored system's digest line on the console" \
   grep -qa "slipway-digest: $known_sha " "$WORK/vm-tgt.log"
 wait_until 300 "the restored system's end-of-boot line" \
   grep -qa "slipway-boot: ready hostname=$src_host " "$WORK/vm-tgt.log"
-events=$(slipway machines show snap-target --json | jq -c '[.events[] | .kind]')
-pass "snap-target deployed from s1; it booted its disk: hostname $src_host, known.bin $known_sha; events $events"
+events=$(slipway machines show "$tgt_mac" --json | jq -c '[.events[] | .kind]')
+pass "snap-target ($tgt_name) deployed from s1; it booted its disk: hostname $src_host, known.bin $known_sha; events $events"
 
 # The disk, read with the VM stopped (QEMU is the BMC's child: wait until it has ended).
 stop_pid "${vm_pid[tgt]}"
@@ -197,9 +203,9 @@ out=$(slipway snapshots verify s1 2>&1) || fail "snapshots verify s1 after impor
 pass "export ($(stat -c %s "$WORK/s1.tar") bytes, $distinct distinct chunks), delete s2 and s1 (no chunk left), import: s1 is back and verifies"
 
 # A damaged chunk: verify and restore refuse, naming it; the target is not touched.
-state_before=$(machine_state "$ns" snap-target)
+state_before=$(machine_state "$ns" "$tgt_mac")
 disk_sha=$(sha256sum "$disk" | cut -d' ' -f1)
-sha=$(snapshot_chunks "$ns" s1 | head -n 1)
+sha=$(snapshot_chunks "$ns" s1 | sed -n 1p)
 [[ $sha =~ ^[0-9a-f]{64}$ ]] || fail "no chunk in s1's manifest"
 chunk=$WORK/data/snapshots/chunks/${sha:0:2}/$sha.zst
 [[ -f "$chunk" ]] || fail "chunk $sha is not at $chunk"
@@ -211,10 +217,10 @@ out=$(slipway snapshots verify s1 2>&1) || rc=$?
 [[ $out == *"$sha"* ]] || fail "snapshots verify s1 does not name chunk $sha: $out"
 pass "verify s1: exit $rc, names the damaged chunk"
 rc=0
-out=$(slipway snapshots restore s1 --to snap-target 2>&1) || rc=$?
+out=$(slipway snapshots restore s1 --to "$tgt_mac" 2>&1) || rc=$?
 ((rc != 0)) || fail "snapshots restore s1 went ahead with a damaged chunk: $out"
 [[ $out == *"$sha"* ]] || fail "the refused restore does not name chunk $sha: $out"
-[[ $(machine_state "$ns" snap-target) == "$state_before" ]] ||
-  fail "snap-target's state changed from $state_before to $(machine_state "$ns" snap-target)"
+[[ $(machine_state "$ns" "$tgt_mac") == "$state_before" ]] ||
+  fail "the target's state changed from $state_before to $(machine_state "$ns" "$tgt_mac")"
 [[ $(sha256sum "$disk" | cut -d' ' -f1) == "$disk_sha" ]] || fail "the target's disk changed"
-pass "restore s1 refused (exit $rc, names the chunk): snap-target still $state_before, its disk unchanged"
+pass "restore s1 refused (exit $rc, names the chunk): the target still $state_before, its disk unchanged"
