@@ -98,8 +98,8 @@ capture() {
   wait_until 1800 "$name to complete (serial: $WORK/vm-src.log)" snapshot_finished "$ns" "$name"
   [[ $(field "$name" state) == complete ]] || fail "$name did not complete: $(record "$name")"
   # The runtime reboots after the capture; a ready machine's netboot reports and powers off.
-  wait_until 120 "$src_host to be ready again" is_state "$src_host" ready
   wait_off src 300
+  wait_until 60 "$src_host to be ready again" is_state "$src_host" ready
   log "$name: $(record "$name") ($((SECONDS - start)) s from create)"
 }
 
