@@ -218,7 +218,9 @@ capture() {
   [[ $(record_field "$name" state) == complete ]] || fail "$name: $(snapshot_record "$ns" "$name")"
   CAP_S=$(seconds "$t1" "$t2")
   CAP_API_S=$(($(snapshot_epoch "$(record_field "$name" completed_at)") - $(snapshot_epoch "$(record_field "$name" created_at)")))
+  # The runtime reboots; the ready machine's netboot reports and powers off.
   wait_off src
+  wait_until 60 "snap-origin to be ready again" is_machine_state "$ns" snap-origin ready
 }
 
 slipway_part() {
