@@ -206,12 +206,12 @@ record_field() { snapshot_record "$ns" "$1" | jq -r ".$2"; }
 
 # capture NAME: sets CAP_S (agent time), CAP_API_S (created_at -> completed_at).
 capture() {
-  local name=$1 console=$WORK/vm-src.log before t1 t2 out
-  before=$(snapshot_lines_in "$console" "slipway-runtime: ip=")
+  local name=$1 console=$WORK/vm-src.log t1 t2 out
   out=$(in_ns "$ns" "$SLIPWAY_BIN" snapshots create "$name" --machine snap-origin 2>&1) ||
     fail "snapshots create $name: $out"
+  # The VM's command starts its console log afresh at every power-on.
   power_on src snap-origin
-  wait_until 300 "$name: the runtime up on the source" more_lines "$console" "slipway-runtime: ip=" "$before"
+  wait_until 300 "$name: the runtime up on the source" more_lines "$console" "slipway-runtime: ip=" 0
   t1=$(now)
   wait_until 3600 "$name: the capture to end" snapshot_finished "$ns" "$name"
   t2=$(now)
@@ -255,17 +255,14 @@ slipway_part() {
   S2_NEW=$(record_field s2 new_bytes) S2_CHUNKS=$(record_field s2 chunk_count)
   STORE_DU=$(du -sb "$WORK/data/snapshots/chunks" | cut -f1)
 
-  local console=$WORK/vm-tgt.log before t1 t2 out
-  before=$(snapshot_lines_in "$console" "slipway-runtime: ip=")
-  local reboots
-  reboots=$(snapshot_lines_in "$console" "rebooting")
+  local console=$WORK/vm-tgt.log t1 t2 out
   out=$(in_ns "$ns" "$SLIPWAY_BIN" snapshots restore s1 --to snap-target 2>&1) ||
     fail "snapshots restore s1 --to snap-target: $out"
   power_on tgt snap-target
-  wait_until 300 "restore: the runtime up on the target" more_lines "$console" "slipway-runtime: ip=" "$before"
+  wait_until 300 "restore: the runtime up on the target" more_lines "$console" "slipway-runtime: ip=" 0
   t1=$(now)
   restore_ended() {
-    is_machine_state "$ns" "$tgt_mac" deployed || more_lines "$console" "rebooting" "$reboots"
+    is_machine_state "$ns" "$tgt_mac" deployed || more_lines "$console" "rebooting" 0
   }
   wait_until 3600 "restore: written (deployed, or the runtime's reboot)" restore_ended
   t2=$(now)
