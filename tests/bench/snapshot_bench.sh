@@ -280,20 +280,20 @@ peer
 
 echo
 echo "Snapshots of a ${source_size} disk (test image + 8 MiB random file), accel $LAB_ACCEL; restore onto ${target_size}"
-printf '%-34s %14s %9s %9s %14s %12s\n' what "content bytes" seconds "MB/s" "stored bytes" "API seconds"
+printf '%-38s %14s %9s %9s %14s %12s\n' what "content bytes" seconds "MB/s" "stored bytes" "API seconds"
 if ((!peer_only)); then
-  printf '%-34s %14s %9s %9s %14s %12s\n' "slipway capture s1" "$S1_LOGICAL" "$S1_S" \
+  printf '%-38s %14s %9s %9s %14s %12s\n' "slipway capture s1" "$S1_LOGICAL" "$S1_S" \
     "$(rate "$S1_LOGICAL" "$S1_S")" "$S1_STORED" "$S1_API_S"
-  printf '%-34s %14s %9s %9s %14s %12s\n' "slipway capture s2 (no change)" "$S2_LOGICAL" "$S2_S" \
+  printf '%-38s %14s %9s %9s %14s %12s\n' "slipway capture s2 (no change)" "$S2_LOGICAL" "$S2_S" \
     "$(rate "$S2_LOGICAL" "$S2_S")" "$S2_NEW (new)" "$S2_API_S"
 fi
-printf '%-34s %14s %9s %9s %14s %12s\n' "dd | zstd -3 | nc" "$source_bytes" "$PEER_CAPTURE_S" \
+printf '%-38s %14s %9s %9s %14s %12s\n' "dd | zstd -3 | nc" "$source_bytes" "$PEER_CAPTURE_S" \
   "$(rate "$source_bytes" "$PEER_CAPTURE_S")" "$PEER_STREAM_BYTES" -
 if ((!peer_only)); then
-  printf '%-34s %14s %9s %9s %14s %12s\n' "slipway restore s1" "$S1_LOGICAL" "$R_S" \
+  printf '%-38s %14s %9s %9s %14s %12s\n' "slipway restore s1" "$S1_LOGICAL" "$R_S" \
     "$(rate "$S1_LOGICAL" "$R_S")" - -
 fi
-printf '%-34s %14s %9s %9s %14s %12s\n' "wget | zstd -d | dd (fullblock,fsync)" "$source_bytes" "$PEER_RESTORE_S" \
+printf '%-38s %14s %9s %9s %14s %12s\n' "wget | zstd -d | dd (fullblock,fsync)" "$source_bytes" "$PEER_RESTORE_S" \
   "$(rate "$source_bytes" "$PEER_RESTORE_S")" - -
 if ((!peer_only)); then
   echo "s1: $S1_CHUNKS chunks, stored $S1_STORED bytes (new $S1_NEW); s2: $S2_CHUNKS chunks, stored $S2_STORED bytes (new $S2_NEW);"
