@@ -32,7 +32,8 @@ constexpr std::array<Transition, 22> kTransitions = {{
     {S::kReady, S::kRestoring, Gate::kAnyone, "a snapshot is being restored onto it"},
     {S::kDeployed, S::kRestoring, Gate::kAnyone,
      "a snapshot is being restored onto it (its disks are overwritten)"},
-    {S::kRestoring, S::kDeployed, Gate::kAnyone, "the restored system booted and called back"},
+    {S::kRestoring, S::kDeployed, Gate::kAnyone,
+     "the restore was written and verified; the disk boots next"},
     {S::kRestoring, S::kReady, Gate::kAnyone, "the restore failed or was cancelled"},
 }};
 
