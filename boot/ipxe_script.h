@@ -37,8 +37,8 @@ BootChoice boot_choice(inventory::MachineState state,
                        inventory::InstallStage stage = inventory::InstallStage::kNone);
 
 // The runtime's kernel arguments for this machine, the same whichever loader boots it:
-// "slipway.url=<public_url> slipway.mac=<mac>", "slipway.mode=install|capture|restore" for those, and then
-// the configured kernel_args. The loader-specific initrd= argument comes before it.
+// "slipway.url=<public_url> slipway.mac=<mac>", "slipway.mode=install|capture|restore" for those,
+// and then the configured kernel_args. The loader-specific initrd= argument comes before it.
 std::string runtime_kernel_args(const BootConfig& config, const MacAddress& mac,
                                 BootChoice choice = BootChoice::kRuntime);
 
