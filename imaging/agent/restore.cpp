@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/unique_fd.h"
@@ -19,6 +21,7 @@
 #include "imaging/agent/disk_io.h"
 #include "imaging/agent/disk_restore.h"
 #include "imaging/agent/gpt.h"
+#include "imaging/agent/grub_cfg.h"
 #include "imaging/agent/http_get.h"
 #include "imaging/agent/network_fixup.h"
 #include "imaging/agent/restore_order.h"
@@ -124,7 +127,14 @@ const PartitionLayout* find_type(const MappedDisk& d, const char* type) {
 Status install_loader(const AgentSettings& s, const RestoreOrder& order, const LayoutPlan& plan,
                       const std::vector<OpenTarget>& targets, const std::string& root_uuid) {
   const MappedDisk& boot = plan.disks.front();
-  const BootKit& kit = *order.boot_kit;
+  BootKit kit = *order.boot_kit;
+  // The restored system boots with the arguments it had (its serial console, say).
+  if (kit.kernel_args.empty()) {
+    std::ifstream in(fs::path(s.mount_dir) / "boot/grub/grub.cfg");
+    std::stringstream text;
+    text << in.rdbuf();
+    kit.kernel_args = kernel_args_of_grub_cfg(text.str());
+  }
   auto cfg = write_slipway_grub_cfg(s.mount_dir, root_uuid, kit, "snapshot " + order.snapshot);
   if (!cfg) return cfg.error();
   if (plan.install_loader == "bios") {
@@ -223,6 +233,14 @@ int run_restore(const AgentSettings& s) {
   auto plan = plan_layout(disk_layouts(order->manifest), order->manifest.firmware, disks, firmware);
   if (!plan) return fail(plan.error().message);
   for (const auto& note : plan->notes) s.say("plan: " + note);
+  // A snapshot that carries a loader for this firmware mode keeps it (and its configuration).
+  if (!plan->install_loader.empty() &&
+      order->manifest.boot_loader.find(plan->install_loader == "uefi" ? "grub-efi" : "grub-bios") !=
+          std::string::npos) {
+    s.say("plan: the snapshot has its own " + plan->install_loader + " boot loader (" +
+          order->manifest.boot_loader + "): kept");
+    plan->install_loader.clear();
+  }
   if (!plan->install_loader.empty() && !order->boot_kit) {
     return fail("restoring a " + order->manifest.firmware + " snapshot onto a " + firmware +
                 " machine needs the appliance's boot kit, and the restore order has none");

@@ -22,13 +22,18 @@
 #  7. one chunk of s1 in the appliance's store is overwritten with garbage: `snapshots verify s1`
 #     and `snapshots restore s1 --to snap-target` both fail naming that chunk; the target's state
 #     and its disk's bytes are unchanged.
-# Usage: snapshot_test.sh BUILD_DIR
+# With `uefi`, the target boots by OVMF: the BIOS snapshot goes onto a UEFI machine; it carries its
+# own UEFI loader on its EFI system partition (the test image has GRUB for both modes), which the
+# agent keeps, and the restored disk boots by UEFI.
+# Usage: snapshot_test.sh BUILD_DIR [bios|uefi]   (the target's firmware; default bios)
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/lab.sh"
 source "$(dirname "$0")/../lib/install.sh"
 source "$(dirname "$0")/../lib/snapshot.sh"
 slipway_bins "$1"
-slipway_test_init e2e-snapshot
+tgt_fw=${2:-bios}
+[[ $tgt_fw == bios || $tgt_fw == uefi ]] || fail "usage: $0 BUILD_DIR [bios|uefi]"
+slipway_test_init "e2e-snapshot-$tgt_fw"
 
 install_test_image
 lab_assets "$BUILD_DIR"
@@ -54,7 +59,7 @@ src_cmd=$LAB_VM_COMMAND
 snapshot_source_disk "$WORK/disk-src.img" 3G "$src_mac" "$src_host"
 known_sha=$SNAPSHOT_KNOWN_SHA
 src_root_sectors=$(sfdisk --json "$WORK/disk-src.img" | jq '.partitiontable.partitions[2].size')
-lab_vm "$ns" tgt bios "$tgt_mac" "$tgt_uuid" --memory 768 --disk 4G --reboot --command-only
+lab_vm "$ns" tgt "$tgt_fw" "$tgt_mac" "$tgt_uuid" --memory 768 --disk 4G --reboot --command-only
 pidfile[tgt]=$LAB_VM_PIDFILE
 lab_bmc "$ns" "$WORK/bmc.log" --rewake --machine "$src_mac=$src_cmd" --machine "$tgt_mac=$LAB_VM_COMMAND"
 
@@ -148,6 +153,11 @@ wait_until 600 "the restored system's digest line on the console" \
   grep -qa "slipway-digest: $known_sha " "$WORK/vm-tgt.log"
 wait_until 300 "the restored system's end-of-boot line" \
   grep -qa "slipway-boot: ready hostname=$src_host " "$WORK/vm-tgt.log"
+if [[ $tgt_fw == uefi ]]; then
+  # The test image carries GRUB for both modes: the BIOS snapshot's own UEFI loader is kept.
+  grep -qa "plan: the snapshot has its own uefi boot loader" "$WORK/vm-tgt.log" ||
+    fail "the agent did not keep the snapshot's own UEFI loader (serial: $WORK/vm-tgt.log)"
+fi
 events=$(slipway machines show "$tgt_mac" --json | jq -c '[.events[] | .kind]')
 pass "snap-target ($tgt_name) deployed from s1; it booted its disk: hostname $src_host, known.bin $known_sha; events $events"
 
