@@ -185,12 +185,14 @@ cp --sparse=always "$disk" "$WORK/disk-copy.img"
 e2fsck -E journal_only -y "$WORK/disk-copy.img?offset=$offset" >/dev/null 2>&1 || true
 fsck_out=$(e2fsck -fn "$WORK/disk-copy.img?offset=$offset" 2>&1) ||
   fail "e2fsck finds errors on the restored root (journal replayed): $fsck_out"
-rm -f "$WORK/disk-copy.img"
-network=$(snapshot_debugfs "$disk" "cat /etc/systemd/network/10-boot.network")
-grep -qx "MACAddress=$tgt_mac" <<<"$network" || fail "10-boot.network does not name the target's MAC: $network"
+# Files are read on that copy too: the running system may have left newer metadata in the journal.
+network=$(snapshot_debugfs "$WORK/disk-copy.img" "cat /etc/systemd/network/10-boot.network")
+grep -qx "MACAddress=$tgt_mac" <<<"$network" ||
+  fail "10-boot.network does not name the target's MAC: '$network'; agent: $(grep -a 'network fix-up' "$WORK/vm-tgt.log" | tail -2); $(debugfs -R 'ls -l /etc/systemd/network' "$WORK/disk-copy.img?offset=$offset" 2>&1 | tail -8)"
 [[ $network != *"$src_mac"* ]] || fail "10-boot.network still names the source's MAC: $network"
-[[ $(snapshot_debugfs "$disk" "dump /root/known.bin /dev/stdout" | sha256sum | cut -d' ' -f1) == "$known_sha" ]] ||
+[[ $(snapshot_debugfs "$WORK/disk-copy.img" "dump /root/known.bin /dev/stdout" | sha256sum | cut -d' ' -f1) == "$known_sha" ]] ||
   fail "/root/known.bin on the restored disk differs"
+rm -f "$WORK/disk-copy.img"
 pass "restored disk: GPT to the end of 4 GiB, root $src_root_sectors -> $root_sectors sectors (filesystem $fs_bytes bytes, clean once its journal is replayed), 10-boot.network for $tgt_mac"
 
 # Export, delete both snapshots (their chunks go), import: s1 comes back whole from the file alone
