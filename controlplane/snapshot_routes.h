@@ -9,7 +9,7 @@
 //   POST   /api/v1/snapshots/NAME/restore   {"machine"} -> {"machine", "snapshot", "plan"}
 //   POST   /api/v1/snapshots/NAME/export    {"path"} (on the appliance host) -> {"chunks","bytes"}
 //   POST   /api/v1/snapshots/import         {"path", "name"?} -> {"snapshot"}
-// and for the runtime's agent (SNAPSHOT contract in imaging/agent/README.md):
+// and for the runtime's agent (capture and restore modes in imaging/agent/README.md):
 //   GET    /api/v1/agent/capture?mac=MAC    -> {"snapshot", "chunk_bytes"}
 //   POST   /api/v1/agent/snapshots/NAME/missing   {"sha256": [...]} -> {"missing": [...]}
 //   PUT    /api/v1/agent/snapshots/NAME/chunks/SHA   zstd bytes (up to 5 MiB) -> 201/200

@@ -1,6 +1,7 @@
 #pragma once
 // `slipway-agent capture`: what the runtime does when the iPXE script boots it with
-// slipway.mode=capture (the machine is `snapshotting`). SNAPSHOT-PROTOCOL.md has the routes.
+// slipway.mode=capture (the machine is `snapshotting`). controlplane/snapshot_routes.h lists the
+// routes.
 //
 //  1. GET the capture order for the boot MAC: the snapshot's name and the chunk size;
 //  2. every fixed disk (install_plan.h's filter) is planned (disk_capture.h: GPT, regions,

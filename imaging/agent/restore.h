@@ -1,6 +1,7 @@
 #pragma once
 // `slipway-agent restore`: what the runtime does when the iPXE script boots it with
-// slipway.mode=restore (the machine is `restoring`). SNAPSHOT-PROTOCOL.md has the routes.
+// slipway.mode=restore (the machine is `restoring`). controlplane/snapshot_routes.h lists the
+// routes.
 //
 //  1. GET the restore order (restore_order.h); plan where each captured disk goes on this
 //     machine's fixed disks (imaging/snapshot_layout.h) for its firmware mode: a refusal is

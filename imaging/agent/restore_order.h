@@ -1,8 +1,8 @@
 #pragma once
 // What the agent in restore mode is told (GET /api/v1/agent/restore?mac=M,
-// SNAPSHOT-PROTOCOL.md): the snapshot, its manifest (checked by manifest_from_json), the MAC the
-// machine booted with and the captured machine's MACs (for the network fix-up), and the boot kit
-// for a firmware change. Pure.
+// controlplane/snapshot_routes.h): the snapshot, its manifest (checked by manifest_from_json), the
+// MAC the machine booted with and the captured machine's MACs (for the network fix-up), and the
+// boot kit for a firmware change. Pure.
 
 #include <optional>
 #include <string>

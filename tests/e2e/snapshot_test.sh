@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end: snapshots and bare-metal disaster recovery (issue 7, SNAPSHOT-PROTOCOL.md).
+# End to end: snapshots and bare-metal disaster recovery (issue 7; routes in controlplane/snapshot_routes.h).
 # A BIOS VM (SeaBIOS, virtio disk of 3 GiB) holds an installed test image (image/build-test-image.sh)
 # with the backup GPT at the end of the disk, hostname snap-origin, /root/known.bin (8 MiB random),
 # slipway-digest.service (prints `slipway-digest: <sha256>  /root/known.bin` on the console at
