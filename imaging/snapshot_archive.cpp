@@ -2,16 +2,14 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include <zstd.h>
 
 #include <memory>
 #include <set>
 #include <vector>
 
-#include "common/unique_fd.h"
 #include "imaging/sha256.h"
+#include "imaging/tar_file_writer.h"
 
 namespace slipway::imaging {
 
@@ -39,28 +37,6 @@ Refusal storage(const fs::path& file, const std::string& why) {
 std::string archive_why(archive* a) {
   const char* s = archive_error_string(a);
   return s ? s : "failed";
-}
-
-Status add_member(archive* a, const std::string& path, std::span<const uint8_t> data) {
-  std::unique_ptr<archive_entry, decltype(&archive_entry_free)> e(archive_entry_new(),
-                                                                  &archive_entry_free);
-  if (!e) return Error{"libarchive: out of memory"};
-  archive_entry_set_pathname(e.get(), path.c_str());
-  archive_entry_set_size(e.get(), static_cast<la_int64_t>(data.size()));
-  archive_entry_set_filetype(e.get(), AE_IFREG);
-  archive_entry_set_perm(e.get(), 0644);
-  archive_entry_set_mtime(e.get(), 0, 0);
-  if (archive_write_header(a, e.get()) != ARCHIVE_OK ||
-      archive_write_data(a, data.data(), data.size()) != static_cast<la_ssize_t>(data.size())) {
-    return Error{"writing " + path + ": " + archive_why(a)};
-  }
-  return {};
-}
-
-Status fsync_file(const fs::path& path, int flags) {
-  UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
-  if (!fd.valid() || ::fsync(fd.get()) != 0) return Error{"fsync of " + path.string() + " failed"};
-  return {};
 }
 
 std::vector<std::string> distinct_chunks(const SnapshotManifest& m) {
@@ -98,46 +74,23 @@ Outcome<ArchiveStats> export_snapshot(const SnapshotLibrary& library, const std:
                                       const fs::path& file, const ArchiveProgress& progress) {
   auto m = library.manifest(name);
   if (!m) return m.refusal();
-  const fs::path temp = file.string() + ".tmp";
-  ArchivePtr a(archive_write_new(), &archive_write_free);
-  if (!a) return storage(file, "libarchive: out of memory");
-  archive_write_set_format_pax_restricted(a.get());
-  if (archive_write_open_filename(a.get(), temp.c_str()) != ARCHIVE_OK) {
-    return storage(temp, archive_why(a.get()));
-  }
-  auto fail = [&](const std::string& why) {
-    a.reset();
-    std::error_code ec;
-    fs::remove(temp, ec);
-    return storage(file, why);
-  };
-  const std::string text = encode_manifest(*m);
-  if (auto s = add_member(a.get(), kManifestMember,
-                          {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
-      !s) {
-    return fail(s.error().message);
+  TarFileWriter tar(file);
+  if (auto s = tar.open(); !s) return storage(file, s.error().message);
+  if (auto s = tar.add(kManifestMember, encode_manifest(*m)); !s) {
+    return storage(file, s.error().message);
   }
   const auto chunks = distinct_chunks(*m);
   ArchiveStats stats;
   for (const auto& sha : chunks) {
     auto bytes = library.chunks().read_stored(sha);
-    if (!bytes) return fail(bytes.error().message);
+    if (!bytes) return storage(file, bytes.error().message);
     std::string member = std::string(kChunkPrefix) + sha + std::string(kChunkSuffix);
-    if (auto s = add_member(a.get(), member, *bytes); !s) return fail(s.error().message);
+    if (auto s = tar.add(member, *bytes); !s) return storage(file, s.error().message);
     ++stats.chunks;
     if (progress) progress(stats.chunks, chunks.size());
   }
-  if (archive_write_close(a.get()) != ARCHIVE_OK) return fail(archive_why(a.get()));
-  a.reset();
-  if (auto s = fsync_file(temp, O_RDONLY); !s) return fail(s.error().message);
+  if (auto s = tar.commit(); !s) return storage(file, s.error().message);
   std::error_code ec;
-  fs::rename(temp, file, ec);
-  if (ec) return fail("renaming " + temp.string() + ": " + ec.message());
-  if (auto s =
-          fsync_file(file.parent_path().empty() ? "." : file.parent_path(), O_RDONLY | O_DIRECTORY);
-      !s) {
-    return storage(file, s.error().message);
-  }
   stats.bytes = fs::file_size(file, ec);
   return stats;
 }

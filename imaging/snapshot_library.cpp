@@ -2,8 +2,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -15,8 +13,8 @@
 #include <set>
 
 #include "common/log.h"
-#include "common/unique_fd.h"
 #include "imaging/sha256.h"
+#include "imaging/tar_file_writer.h"
 
 namespace slipway::imaging {
 
@@ -75,14 +73,6 @@ Refusal not_found(const std::string& name) {
 
 bool name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-}
-
-Status fsync_path(const fs::path& path, int flags) {
-  UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
-  if (!fd.valid() || ::fsync(fd.get()) != 0) {
-    return Error{"fsync of " + path.string() + ": " + std::strerror(errno)};
-  }
-  return {};
 }
 
 }  // namespace
@@ -443,36 +433,10 @@ Result<ChunkCollect> SnapshotLibrary::collect_garbage() {
 }
 
 Status write_manifest_container(const fs::path& path, const SnapshotManifest& m) {
-  const std::string text = encode_manifest(m);
-  const fs::path temp = path.string() + ".tmp";
-  std::unique_ptr<archive, decltype(&archive_write_free)> a(archive_write_new(),
-                                                            &archive_write_free);
-  std::unique_ptr<archive_entry, decltype(&archive_entry_free)> e(archive_entry_new(),
-                                                                  &archive_entry_free);
-  if (!a || !e) return Error{"libarchive: out of memory"};
-  archive_write_set_format_pax_restricted(a.get());
-  if (archive_write_open_filename(a.get(), temp.c_str()) != ARCHIVE_OK) {
-    return Error{"writing " + temp.string() + ": " + archive_error_string(a.get())};
-  }
-  archive_entry_set_pathname(e.get(), "manifest.json");
-  archive_entry_set_size(e.get(), static_cast<la_int64_t>(text.size()));
-  archive_entry_set_filetype(e.get(), AE_IFREG);
-  archive_entry_set_perm(e.get(), 0644);
-  archive_entry_set_mtime(e.get(), 0, 0);
-  if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK ||
-      archive_write_data(a.get(), text.data(), text.size()) !=
-          static_cast<la_ssize_t>(text.size()) ||
-      archive_write_close(a.get()) != ARCHIVE_OK) {
-    std::string why = archive_error_string(a.get()) ? archive_error_string(a.get()) : "failed";
-    std::error_code ec;
-    fs::remove(temp, ec);
-    return Error{"writing " + temp.string() + ": " + why};
-  }
-  if (auto s = fsync_path(temp, O_RDONLY); !s) return s;
-  std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec) return Error{"renaming " + temp.string() + ": " + ec.message()};
-  return fsync_path(path.parent_path(), O_RDONLY | O_DIRECTORY);
+  TarFileWriter tar(path);
+  if (auto s = tar.open(); !s) return s;
+  if (auto s = tar.add("manifest.json", encode_manifest(m)); !s) return s;
+  return tar.commit();
 }
 
 Result<SnapshotManifest> read_manifest_container(const fs::path& path) {
