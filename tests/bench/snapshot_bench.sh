@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034  # pidfile is read by power_on in tests/lib/snapshot.sh
 # Benchmark: snapshot capture and restore (issue 7). The same VM setup as e2e.snapshot: a BIOS VM
 # (SeaBIOS, e1000, 768 MiB, one vCPU, 3 GiB virtio disk holding the test image plus an 8 MiB
 # random file) behind the virtual BMC, inspected and ready; then
@@ -189,19 +190,6 @@ print("received", n, flush=True)' "$LAB_SERVER_IP" 9000 "$stream"
 
 # --- Slipway ----------------------------------------------------------------------------------
 declare -A pidfile vm_pid
-power_on() {
-  local vm=$1 key=$2 out
-  rm -f "${pidfile[$vm]}"
-  out=$(in_ns "$ns" "$SLIPWAY_BIN" power on "$key" --timeout 300 2>&1) || fail "power on $key: $out"
-  wait_until 30 "the BMC to start $vm" test -s "${pidfile[$vm]}"
-  vm_pid[$vm]=$(cat "${pidfile[$vm]}")
-  track_pid "${vm_pid[$vm]}"
-}
-powered_off() { ! kill -0 "${vm_pid[$1]}" 2>/dev/null; }
-wait_off() {
-  wait_until "${2:-300}" "$1 to power off" powered_off "$1"
-  forget_pid "${vm_pid[$1]}"
-}
 record_field() { snapshot_record "$ns" "$1" | jq -r ".$2"; }
 
 # capture NAME: sets CAP_S (agent time), CAP_API_S (created_at -> completed_at).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034  # pidfile is read by power_on in tests/lib/snapshot.sh
 # End to end: snapshots and bare-metal disaster recovery (issue 7; routes in controlplane/snapshot_routes.h).
 # A BIOS VM (SeaBIOS, virtio disk of 3 GiB) holds an installed test image (image/build-test-image.sh)
 # with the backup GPT at the end of the disk, hostname snap-origin, /root/known.bin (8 MiB random),
@@ -63,20 +64,6 @@ lab_vm "$ns" tgt "$tgt_fw" "$tgt_mac" "$tgt_uuid" --memory 768 --disk 4G --reboo
 pidfile[tgt]=$LAB_VM_PIDFILE
 lab_bmc "$ns" "$WORK/bmc.log" --rewake --machine "$src_mac=$src_cmd" --machine "$tgt_mac=$LAB_VM_COMMAND"
 
-# power_on VM KEY: wakes the machine and tracks its QEMU as the BMC starts it.
-power_on() {
-  local vm=$1 key=$2 out
-  rm -f "${pidfile[$vm]}"
-  out=$(in_ns "$ns" "$SLIPWAY_BIN" power on "$key" --timeout 300 2>&1) || fail "power on $key: $out"
-  wait_until 30 "the BMC to start $vm" test -s "${pidfile[$vm]}"
-  vm_pid[$vm]=$(cat "${pidfile[$vm]}")
-  track_pid "${vm_pid[$vm]}"
-}
-powered_off() { ! kill -0 "${vm_pid[$1]}" 2>/dev/null; }
-wait_off() {
-  wait_until "${2:-300}" "$1 to power off" powered_off "$1"
-  forget_pid "${vm_pid[$1]}"
-}
 is_state() { is_machine_state "$ns" "$1" "$2"; }
 slipway() { in_ns "$ns" "$SLIPWAY_BIN" "$@"; }
 record() { snapshot_record "$ns" "$1"; }

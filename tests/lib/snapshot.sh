@@ -129,3 +129,22 @@ snapshot_chunks() {
 
 # snapshot_lines_in FILE PATTERN: how many lines of FILE (a serial console log) match PATTERN.
 snapshot_lines_in() { grep -ac -- "$2" "$1" 2>/dev/null || true; }
+
+# The VMs of a snapshot test sit behind the virtual BMC; the caller keeps `ns` and the associative
+# arrays `pidfile` (VM -> the pid file lab_vm gave it) and `vm_pid` (VM -> its running QEMU).
+# power_on VM KEY: wakes the machine and tracks its QEMU as the BMC starts it.
+# shellcheck disable=SC2154,SC2004  # ns, pidfile, vm_pid: the caller's (associative arrays)
+power_on() {
+  local vm=$1 key=$2 out
+  rm -f "${pidfile[$vm]}"
+  out=$(in_ns "$ns" "$SLIPWAY_BIN" power on "$key" --timeout 300 2>&1) || fail "power on $key: $out"
+  wait_until 30 "the BMC to start $vm" test -s "${pidfile[$vm]}"
+  vm_pid[$vm]=$(cat "${pidfile[$vm]}")
+  track_pid "${vm_pid[$vm]}"
+}
+powered_off() { ! kill -0 "${vm_pid[$1]}" 2>/dev/null; }
+# wait_off VM [SECONDS]: until its QEMU has ended (default 300 s).
+wait_off() {
+  wait_until "${2:-300}" "$1 to power off" powered_off "$1"
+  forget_pid "${vm_pid[$1]}"
+}
