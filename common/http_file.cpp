@@ -8,6 +8,7 @@
 #include <ctime>
 #include <memory>
 
+#include "common/http_conditional.h"
 #include "common/http_range.h"
 #include "common/unique_fd.h"
 
@@ -26,14 +27,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kTypes = 
     {".tar", "application/x-tar"},
 }};
 
-std::string http_date(time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return std::string(buf, n);
-}
-
 }  // namespace
 
 std::string_view content_type_for(const std::filesystem::path& path) {
@@ -51,7 +44,25 @@ Response serve_file(const Request& req, const std::filesystem::path& path) {
     return error_response(req, bhttp::status::not_found, "no such file");
   }
   uint64_t size = static_cast<uint64_t>(st.st_size);
-  ByteRange range = parse_range(req[bhttp::field::range], size);
+  FileValidators validators = file_validators(
+      size, static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec);
+  auto with_validators = [&](auto& res) {
+    res.set(bhttp::field::server, "slipway");
+    res.set(bhttp::field::etag, validators.etag);
+    res.set(bhttp::field::last_modified, http_date(validators.modified));
+    res.set(bhttp::field::accept_ranges, "bytes");
+  };
+  if (not_modified(req[bhttp::field::if_none_match], req[bhttp::field::if_modified_since],
+                   validators)) {
+    StringResponse res{bhttp::status::not_modified, req.version()};
+    with_validators(res);
+    res.keep_alive(req.keep_alive());
+    return res;
+  }
+  ByteRange range;
+  if (range_applies(req[bhttp::field::if_range], validators)) {
+    range = parse_range(req[bhttp::field::range], size);
+  }
   if (range.kind == ByteRange::Kind::kUnsatisfiable) {
     auto res = error_response(req, bhttp::status::range_not_satisfiable, "range not satisfiable");
     res.set(bhttp::field::content_range, "bytes */" + std::to_string(size));
@@ -60,10 +71,8 @@ Response serve_file(const Request& req, const std::filesystem::path& path) {
   FileResponse res{
       range.kind == ByteRange::Kind::kPartial ? bhttp::status::partial_content : bhttp::status::ok,
       req.version()};
-  res.set(bhttp::field::server, "slipway");
+  with_validators(res);
   res.set(bhttp::field::content_type, content_type_for(path));
-  res.set(bhttp::field::accept_ranges, "bytes");
-  res.set(bhttp::field::last_modified, http_date(st.st_mtime));
   res.keep_alive(req.keep_alive());
   res.body().file = std::move(file);
   if (range.kind == ByteRange::Kind::kPartial) {
