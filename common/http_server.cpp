@@ -1,10 +1,21 @@
 #include "common/http_server.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -86,7 +97,9 @@ Response strip_body(Response full) {
 
 }  // namespace
 
-Response Router::dispatch(const Request& req, const asio::ip::address& remote) const {
+Response Router::dispatch(const Request& req, const asio::ip::address& remote,
+                          std::string* route) const {
+  if (route) *route = "-";
   std::string_view target = req.target();
   size_t question = target.find('?');
   auto path = url::decode(target.substr(0, question));
@@ -114,6 +127,7 @@ Response Router::dispatch(const Request& req, const asio::ip::address& remote) c
     res.set(bhttp::field::allow, allow);
     return res;
   }
+  if (route) *route = match->path;
   RequestContext ctx{req, *path, std::move(*query), {}, remote};
   if (match->prefix) ctx.rest = std::string_view(ctx.path).substr(match->path.size());
   try {
@@ -132,61 +146,178 @@ Counter& response_counter(Metrics& metrics, const char* status_class) {
                          std::string("code=\"") + status_class + "\"");
 }
 
+Counter& timeout_counter(Metrics& metrics, const char* phase) {
+  return metrics.counter("slipway_http_timeouts_total",
+                         "Connections cut off by a timeout, by what the client was doing",
+                         std::string("phase=\"") + phase + "\"");
+}
+
+// Metric label values: quotes, backslashes and newlines escaped.
+std::string label_value(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+template <class Stream>
+tcp::socket& socket_of(Stream& stream) {
+  return beast::get_lowest_layer(stream).socket();
+}
+
+constexpr bool kPlain = false;
+constexpr bool kTls = true;
+
 }  // namespace
 
 struct Server::Shared {
   const Router& router;
   Limits limits;
+  Metrics& metrics;
+  AccessLog* access_log;
   Gauge& active;
   Counter& accepted;
   Counter& refused;
   Counter& bad_requests;
   Counter& requests;
+  Counter& bytes;
+  Counter& tls_failures;
+  Counter& header_timeouts;
+  Counter& idle_timeouts;
+  Counter& write_timeouts;
   std::array<Counter*, 6> responses;  // by status class: index 1 = 1xx ... 5 = 5xx
+  std::shared_ptr<asio::ssl::context> tls;
+  // By route and status; filled on first use (the io_context's thread only).
+  std::map<std::pair<std::string, unsigned>, Counter*> by_route;
+
+  Counter& route_counter(const std::string& route, unsigned status) {
+    auto key = std::make_pair(route, status);
+    auto it = by_route.find(key);
+    if (it != by_route.end()) return *it->second;
+    Counter& c = metrics.counter(
+        "slipway_http_requests_by_route_total", "HTTP requests, by route and status",
+        "route=\"" + label_value(route) + "\",code=\"" + std::to_string(status) + "\"");
+    by_route.emplace(std::move(key), &c);
+    return c;
+  }
 };
 
-class Server::Session : public std::enable_shared_from_this<Server::Session> {
+// One connection. Stream is beast::tcp_stream (plain) or beast::ssl_stream over it (TLS).
+//
+// Phases and their timeouts: TLS handshake and the first request's header within
+// header_timeout; between keep-alive requests, idle_timeout for the first byte and then
+// header_timeout for the rest of the header; the body within idle_timeout; a response may take
+// as long as it takes while the client keeps taking data, but no progress for idle_timeout
+// ends it.
+template <class Stream>
+class Server::Session : public std::enable_shared_from_this<Server::Session<Stream>> {
  public:
   Session(tcp::socket socket, std::shared_ptr<Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {
+      : stream_(make_stream(std::move(socket), *shared)), shared_(std::move(shared)) {
     shared_->active.add(1);
     boost::system::error_code ec;
-    remote_ = stream_.socket().remote_endpoint(ec).address();
+    auto& sock = socket_of(stream_);
+    remote_ = sock.remote_endpoint(ec).address();
+    remote_text_ = remote_.to_string();
+    sock.set_option(tcp::no_delay(true), ec);
   }
   ~Session() { shared_->active.add(-1); }
 
-  void start() { read(); }
+  void start() {
+    if constexpr (kIsTls) {
+      lowest().expires_after(shared_->limits.header_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) {
+                                  self->shared_->tls_failures.inc();
+                                  if (ec == beast::error::timeout)
+                                    self->shared_->header_timeouts.inc();
+                                  return self->close();
+                                }
+                                self->wait_request();
+                              });
+    } else {
+      wait_request();
+    }
+  }
 
  private:
-  void read() {
+  static constexpr bool kIsTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  static Stream make_stream(tcp::socket socket, Shared& shared) {
+    if constexpr (kIsTls) {
+      return Stream(std::move(socket), *shared.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // Waits for the first byte of the next request (pipelined bytes already read count).
+  void wait_request() {
+    if (buffer_.size() > 0) return read_header();
+    lowest().expires_after(served_ == 0 ? shared_->limits.header_timeout
+                                        : shared_->limits.idle_timeout);
+    stream_.async_read_some(
+        buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+          if (ec) {
+            if (ec == beast::error::timeout) {
+              (self->served_ == 0 ? self->shared_->header_timeouts : self->shared_->idle_timeouts)
+                  .inc();
+            }
+            return self->close();
+          }
+          self->buffer_.commit(n);
+          self->read_header();
+        });
+  }
+
+  void read_header() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(shared_->limits.header_limit));
     // The parser checks Content-Length against its limit while it reads the header, before the
     // route is known: it starts with the largest any route allows, and on_header narrows it.
     parser_->body_limit(std::max(shared_->limits.body_limit, shared_->router.largest_body_limit()));
-    stream_.expires_after(shared_->limits.idle_timeout);
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+    lowest().expires_after(shared_->limits.header_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                               if (ec == beast::error::timeout) {
+                                 self->shared_->header_timeouts.inc();
+                                 return self->close();
+                               }
+                               self->on_header(ec);
+                             });
   }
 
   // A route may take larger bodies than the server's default (snapshot chunks): its limit is
   // set once the header says where the request goes.
   void on_header(beast::error_code ec) {
     if (ec) return on_read(ec);
+    started_ = std::chrono::steady_clock::now();
     const auto& req = parser_->get();
     const size_t limit = shared_->router.body_limit_for(req.method(), req.target())
                              .value_or(shared_->limits.body_limit);
     if (parser_->content_length().value_or(0) > limit) return on_read(bhttp::error::body_limit);
     parser_->body_limit(limit);
-    bhttp::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+    lowest().expires_after(shared_->limits.idle_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec == beast::error::timeout) self->shared_->idle_timeouts.inc();
+                        self->on_read(ec);
+                      });
   }
 
   void on_read(beast::error_code ec) {
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == asio::ssl::error::stream_truncated) {
       return close();
     }
     if (ec) {
@@ -199,23 +330,55 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
                                  ? bhttp::status::payload_too_large
                                  : bhttp::status::bad_request;
       response_ = error_response(bad, status, ec.message());
-      return write(true);
+      request_line_.clear();
+      route_ = "-";
+      if (parser_ && parser_->is_header_done()) set_request_line(parser_->get());
+      return respond(true);
     }
     shared_->requests.inc();
     const Request& req = parser_->get();
-    response_ = shared_->router.dispatch(req, remote_);
-    unsigned status = std::visit([](const auto& r) { return r.result_int(); }, response_);
-    if (status >= 100 && status < 600) shared_->responses[status / 100]->inc();
+    set_request_line(req);
+    response_ = shared_->router.dispatch(req, remote_, &route_);
+    ++served_;
     bool close_after = std::visit([](const auto& r) { return !r.keep_alive(); }, response_);
-    write(close_after);
+    if (served_ >= shared_->limits.max_requests_per_connection && !close_after) {
+      std::visit([](auto& r) { r.keep_alive(false); }, response_);
+      close_after = true;
+    }
+    respond(close_after);
   }
 
-  void write(bool close_after) {
+  void set_request_line(const Request& req) {
+    request_line_.assign(req.method_string());
+    request_line_ += ' ';
+    request_line_.append(req.target());
+    request_line_ += req.version() == 10 ? " HTTP/1.0" : " HTTP/1.1";
+  }
+
+  void respond(bool close_after) {
+    status_ = std::visit([](const auto& r) { return r.result_int(); }, response_);
+    if (status_ >= 100 && status_ < 600) shared_->responses[status_ / 100]->inc();
+    shared_->route_counter(route_, status_).inc();
+    body_sent_ = 0;
+    body_bytes_ = std::visit(
+        [](const auto& r) -> uint64_t {
+          using Res = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<Res, FileResponse>) {
+            return r.body().length;
+          } else {
+            return r.body().size();
+          }
+        },
+        response_);
+    if constexpr (!kIsTls) {
+      if (auto* file = std::get_if<FileResponse>(&response_)) {
+        return send_file(*file, close_after);
+      }
+    }
     std::visit(
         [&](auto& res) {
-          using Res = std::decay_t<decltype(res)>;
-          write_some(std::make_shared<bhttp::response_serializer<typename Res::body_type>>(res),
-                     close_after);
+          using Body = typename std::decay_t<decltype(res)>::body_type;
+          write_some(std::make_shared<bhttp::response_serializer<Body>>(res), close_after);
         },
         response_);
   }
@@ -225,35 +388,141 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
   // as it takes; a reader that stops taking data for idle_timeout is cut off.
   template <class Serializer>
   void write_some(std::shared_ptr<Serializer> sr, bool close_after) {
-    stream_.expires_after(shared_->limits.idle_timeout);
+    lowest().expires_after(shared_->limits.idle_timeout);
     bhttp::async_write_some(
-        stream_, *sr, [self = shared_from_this(), sr, close_after](beast::error_code ec, size_t) {
-          if (ec) return self->close();
+        stream_, *sr,
+        [self = this->shared_from_this(), sr, close_after](beast::error_code ec, size_t n) {
+          self->shared_->bytes.inc(n);
+          if (ec) return self->finish(ec, true);
           if (!sr->is_done()) return self->write_some(sr, close_after);
-          if (close_after) return self->close();
-          self->read();
+          self->finish(ec, close_after);
         });
+  }
+
+  // Plain TCP: the header through Beast, then the file with sendfile(). The socket is corked
+  // meanwhile so a small file leaves in one segment with its header.
+  void send_file(FileResponse& res, bool close_after) {
+    auto& sock = socket_of(stream_);
+    cork(true);
+    auto sr = std::make_shared<bhttp::response_serializer<FileRangeBody>>(res);
+    lowest().expires_after(shared_->limits.idle_timeout);
+    bhttp::async_write_header(
+        stream_, *sr,
+        [self = this->shared_from_this(), sr, close_after, &sock](beast::error_code ec, size_t n) {
+          self->shared_->bytes.inc(n);
+          if (ec) return self->finish(ec, true);
+          boost::system::error_code ignored;
+          sock.native_non_blocking(true, ignored);
+          self->send_file_body(close_after);
+        });
+  }
+
+  void send_file_body(bool close_after) {
+    auto& body = std::get<FileResponse>(response_).body();
+    auto& sock = socket_of(stream_);
+    // At most this much per turn, so one fast reader does not starve the other connections.
+    constexpr uint64_t kTurn = 16 * 1024 * 1024;
+    uint64_t this_turn = 0;
+    while (body_sent_ < body.length) {
+      if (this_turn >= kTurn) {
+        asio::post(sock.get_executor(), [self = this->shared_from_this(), close_after] {
+          self->send_file_body(close_after);
+        });
+        return;
+      }
+      off_t offset = static_cast<off_t>(body.offset + body_sent_);
+      size_t want = static_cast<size_t>(std::min<uint64_t>(body.length - body_sent_, kTurn));
+      ssize_t n = ::sendfile(sock.native_handle(), body.file->get(), &offset, want);
+      if (n > 0) {
+        body_sent_ += static_cast<uint64_t>(n);
+        this_turn += static_cast<uint64_t>(n);
+        shared_->bytes.inc(static_cast<uint64_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait_writable(close_after);
+      // 0: the file shrank under us; fail the response rather than send short content.
+      return finish(n == 0 ? beast::error_code(bhttp::error::short_read)
+                           : beast::error_code(errno, boost::system::generic_category()),
+                    true);
+    }
+    cork(false);
+    finish({}, close_after);
+  }
+
+  // The socket's buffer is full: wait until the client takes data, for at most idle_timeout.
+  void wait_writable(bool close_after) {
+    auto& sock = socket_of(stream_);
+    if (!deadline_) deadline_.emplace(sock.get_executor());
+    deadline_->expires_after(shared_->limits.idle_timeout);
+    deadline_->async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) {
+        self->shared_->write_timeouts.inc();
+        boost::system::error_code ignored;
+        socket_of(self->stream_).cancel(ignored);
+      }
+    });
+    sock.async_wait(tcp::socket::wait_write,
+                    [self = this->shared_from_this(), close_after](boost::system::error_code ec) {
+                      self->deadline_->cancel();
+                      if (ec) return self->finish(ec, true);
+                      self->send_file_body(close_after);
+                    });
+  }
+
+  void cork(bool on) {
+    int value = on ? 1 : 0;
+    ::setsockopt(socket_of(stream_).native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
+  }
+
+  // The response is out (or failed): log it, then read the next request or hang up.
+  void finish(beast::error_code ec, bool close_after) {
+    if (ec == beast::error::timeout) shared_->write_timeouts.inc();
+    if (shared_->access_log) {
+      auto now = std::chrono::steady_clock::now();
+      shared_->access_log->record(
+          {remote_text_, request_line_, status_,
+           ec ? std::nullopt : std::optional<uint64_t>(body_bytes_),
+           served_ > 0 || !request_line_.empty() ? now - started_ : std::chrono::nanoseconds(0)},
+          std::time(nullptr));
+    }
+    if (close_after) return close();
+    wait_request();
   }
 
   void close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    auto& sock = socket_of(stream_);
+    sock.shutdown(tcp::socket::shutdown_send, ignored);
+    sock.close(ignored);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Response response_;
   std::shared_ptr<Shared> shared_;
   asio::ip::address remote_;
+  std::string remote_text_;
+  std::optional<asio::steady_timer> deadline_;
+  size_t served_ = 0;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::string request_line_;
+  std::string route_ = "-";
+  unsigned status_ = 0;
+  uint64_t body_bytes_ = 0;
+  uint64_t body_sent_ = 0;
 };
 
-Server::Server(asio::io_context& io, const Router& router, Limits limits, Metrics& metrics)
+Server::Server(asio::io_context& io, const Router& router, Limits limits, Metrics& metrics,
+               AccessLog* access_log)
     : io_(io),
       shared_(std::make_shared<Shared>(
           Shared{router,
                  limits,
+                 metrics,
+                 access_log,
                  metrics.gauge("slipway_http_connections_active", "Open HTTP connections"),
                  metrics.counter("slipway_http_connections_total", "Accepted HTTP connections"),
                  metrics.counter("slipway_http_connections_refused_total",
@@ -261,13 +530,22 @@ Server::Server(asio::io_context& io, const Router& router, Limits limits, Metric
                  metrics.counter("slipway_http_bad_requests_total",
                                  "Malformed or oversized HTTP requests"),
                  metrics.counter("slipway_http_requests_total", "HTTP requests handled"),
+                 metrics.counter("slipway_http_response_bytes_total",
+                                 "Bytes sent in HTTP responses, headers included"),
+                 metrics.counter("slipway_http_tls_handshake_failures_total",
+                                 "TLS connections that failed or timed out in the handshake"),
+                 timeout_counter(metrics, "header"),
+                 timeout_counter(metrics, "idle"),
+                 timeout_counter(metrics, "write"),
                  {nullptr, &response_counter(metrics, "1xx"), &response_counter(metrics, "2xx"),
                   &response_counter(metrics, "3xx"), &response_counter(metrics, "4xx"),
-                  &response_counter(metrics, "5xx")}})) {}
+                  &response_counter(metrics, "5xx")},
+                 nullptr,
+                 {}})) {}
 
 Server::~Server() { stop(); }
 
-Status Server::listen(const tcp::endpoint& endpoint) {
+Status Server::open(std::unique_ptr<tcp::acceptor>& out, const tcp::endpoint& endpoint) {
   auto acceptor = std::make_unique<tcp::acceptor>(io_);
   boost::system::error_code ec;
   acceptor->open(endpoint.protocol(), ec);
@@ -278,8 +556,20 @@ Status Server::listen(const tcp::endpoint& endpoint) {
     return Error{"cannot listen on " + endpoint.address().to_string() + ":" +
                  std::to_string(endpoint.port()) + ": " + ec.message()};
   }
-  acceptor_ = std::move(acceptor);
-  accept();
+  out = std::move(acceptor);
+  return {};
+}
+
+Status Server::listen(const tcp::endpoint& endpoint) {
+  if (auto s = open(acceptor_, endpoint); !s) return s;
+  accept(*acceptor_, kPlain);
+  return {};
+}
+
+Status Server::listen_tls(const tcp::endpoint& endpoint, std::shared_ptr<asio::ssl::context> tls) {
+  shared_->tls = std::move(tls);
+  if (auto s = open(tls_acceptor_, endpoint); !s) return s;
+  accept(*tls_acceptor_, kTls);
   return {};
 }
 
@@ -288,15 +578,19 @@ tcp::endpoint Server::local_endpoint() const {
   return acceptor_ ? acceptor_->local_endpoint(ec) : tcp::endpoint{};
 }
 
-void Server::stop() {
-  if (acceptor_) {
-    boost::system::error_code ignored;
-    acceptor_->close(ignored);
-  }
+tcp::endpoint Server::tls_endpoint() const {
+  boost::system::error_code ec;
+  return tls_acceptor_ ? tls_acceptor_->local_endpoint(ec) : tcp::endpoint{};
 }
 
-void Server::accept() {
-  acceptor_->async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+void Server::stop() {
+  boost::system::error_code ignored;
+  if (acceptor_) acceptor_->close(ignored);
+  if (tls_acceptor_) tls_acceptor_->close(ignored);
+}
+
+void Server::accept(tcp::acceptor& acceptor, bool tls) {
+  acceptor.async_accept([this, &acceptor, tls](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
       if (static_cast<size_t>(shared_->active.value()) >= shared_->limits.max_connections) {
@@ -305,10 +599,16 @@ void Server::accept() {
         socket.close(ignored);
       } else {
         shared_->accepted.inc();
-        std::make_shared<Session>(std::move(socket), shared_)->start();
+        if (tls) {
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket),
+                                                                          shared_)
+              ->start();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(std::move(socket), shared_)->start();
+        }
       }
     }
-    if (acceptor_ && acceptor_->is_open()) accept();
+    if (acceptor.is_open()) accept(acceptor, tls);
   });
 }
 

@@ -1,15 +1,25 @@
 #pragma once
 // The HTTP server plumbing every HTTP route of the appliance runs on (Boost.Beast, one
-// io_context): a Router of exact and prefix routes, and a Server with limits on header size,
-// body size, idle time and connection count.
+// io_context): a Router of exact and prefix routes, and a Server that listens on plain TCP and,
+// given a TLS context, on TLS.
 //
 // Handlers run on the io_context's thread and return a complete Response. HEAD is answered by
-// the GET route with the body left out.
+// the GET route with the body left out. A file body goes out with sendfile() on plain TCP (no
+// copy through user space, one page cache for every client of the same file) and with pread()
+// through TLS.
 //
-// Lifetime: the Router and the Metrics given to a Server must outlive the io_context.
+// Limits: header and body size (413), the whole request header within header_timeout (a client
+// that trickles its header is cut off), idle_timeout between requests and while a response
+// makes no progress, max_requests_per_connection (then Connection: close), max_connections
+// (further connections are closed at once). Every request is counted on /metrics by route and
+// status and, when an AccessLog is given, written to it.
+//
+// Lifetime: the Router, the Metrics and the AccessLog given to a Server must outlive the
+// io_context.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
@@ -23,6 +33,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/access_log.h"
 #include "common/file_range_body.h"
 #include "common/metrics.h"
 #include "common/result.h"
@@ -66,7 +77,10 @@ class Router {
 
   // Runs the matching handler: 404 for an unknown path, 405 (with Allow) for a known path and
   // another method, 400 for a malformed target. Never throws: a handler that throws gives a 500.
-  Response dispatch(const Request& req, const boost::asio::ip::address& remote) const;
+  // `route`, when given, receives the matched route's path or prefix ("-" when none matched),
+  // a label of bounded cardinality for metrics.
+  Response dispatch(const Request& req, const boost::asio::ip::address& remote,
+                    std::string* route = nullptr) const;
 
  private:
   struct Route {
@@ -83,30 +97,41 @@ class Router {
 struct Limits {
   size_t header_limit = 8 * 1024;
   size_t body_limit = 1024 * 1024;
-  std::chrono::seconds idle_timeout{30};
+  std::chrono::milliseconds header_timeout{10'000};  // TLS handshake + one request header
+  std::chrono::milliseconds idle_timeout{30'000};
+  size_t max_requests_per_connection = 1000;
   size_t max_connections = 1024;
 };
 
 class Server {
  public:
-  Server(boost::asio::io_context& io, const Router& router, Limits limits, Metrics& metrics);
+  Server(boost::asio::io_context& io, const Router& router, Limits limits, Metrics& metrics,
+         AccessLog* access_log = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   // Binds and starts accepting; errors (address in use, no such address) come back as values.
+  // Both may be called, once each; the limits and counters are shared.
   Status listen(const boost::asio::ip::tcp::endpoint& endpoint);
+  Status listen_tls(const boost::asio::ip::tcp::endpoint& endpoint,
+                    std::shared_ptr<boost::asio::ssl::context> tls);
   boost::asio::ip::tcp::endpoint local_endpoint() const;
+  boost::asio::ip::tcp::endpoint tls_endpoint() const;
   void stop();
 
  private:
+  template <class Stream>
   class Session;
   struct Shared;
-  void accept();
+  Status open(std::unique_ptr<boost::asio::ip::tcp::acceptor>& acceptor,
+              const boost::asio::ip::tcp::endpoint& endpoint);
+  void accept(boost::asio::ip::tcp::acceptor& acceptor, bool tls);
 
   boost::asio::io_context& io_;
   std::shared_ptr<Shared> shared_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> tls_acceptor_;
 };
 
 }  // namespace slipway::http

@@ -27,6 +27,7 @@ class HttpServerTest : public ::testing::Test {
  protected:
   HttpServerTest() {
     std::ofstream(dir_ / "big.img") << std::string(kFileBytes, 'x');
+    std::ofstream(dir_ / "small.txt") << "0123456789";
     router_.add(bhttp::verb::get, "/big.img", [this](const RequestContext& ctx) {
       return serve_file(ctx.request, dir_ / "big.img");
     });
@@ -34,11 +35,19 @@ class HttpServerTest : public ::testing::Test {
       return json_response(ctx.request, bhttp::status::ok,
                            std::to_string(ctx.request.body().size()));
     };
+    router_.add(bhttp::verb::get, "/small.txt", [this](const RequestContext& ctx) {
+      return serve_file(ctx.request, dir_ / "small.txt");
+    });
     router_.add_prefix(bhttp::verb::put, "/small/", echo_size);
     router_.add_prefix(bhttp::verb::put, "/big/", echo_size, 3 * 1024 * 1024);
     Limits limits;
     limits.idle_timeout = 1s;
-    server_.emplace(io_, router_, limits, metrics_);
+    limits.header_timeout = 1s;
+    limits.max_requests_per_connection = 3;
+    auto log = AccessLog::open(dir_ / "access.log");
+    EXPECT_TRUE(log);
+    access_log_.emplace(std::move(*log));
+    server_.emplace(io_, router_, limits, metrics_, &*access_log_);
     EXPECT_TRUE(server_->listen({asio::ip::make_address("127.0.0.1"), 0}));
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -77,9 +86,39 @@ class HttpServerTest : public ::testing::Test {
   asio::io_context client_io_;
   Router router_;
   Metrics metrics_;
+  std::optional<AccessLog> access_log_;
   std::optional<Server> server_;
   std::thread thread_;
 };
+
+// Sends `raw` on a new connection and returns everything the server sends until it closes.
+std::string round_trip(const tcp::endpoint& server, const std::string& raw) {
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect(server);
+  asio::write(s, asio::buffer(raw));
+  std::string reply;
+  std::vector<char> buf(64 * 1024);
+  boost::system::error_code ec;
+  while (!ec) {
+    size_t n = s.read_some(asio::buffer(buf), ec);
+    reply.append(buf.data(), n);
+  }
+  return reply;
+}
+
+std::string header_value(const std::string& reply, const std::string& name) {
+  size_t at = reply.find("\r\n" + name + ": ");
+  if (at == std::string::npos) return {};
+  at += name.size() + 4;
+  return reply.substr(at, reply.find("\r\n", at) - at);
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
 
 // Sends a PUT of `bytes` to `target` and returns the status line.
 std::string put_status(const tcp::endpoint& server, const std::string& target, size_t bytes) {
@@ -132,6 +171,99 @@ TEST_F(HttpServerTest, AStalledReaderIsCutOff) {
   std::this_thread::sleep_for(2500ms);
   size_t got = read_all(s, 256 * 1024, 0ms);
   EXPECT_LT(got, kFileBytes / 2);
+}
+
+// The file body goes out with sendfile: a Range from the middle arrives byte-exact, and the
+// ETag it came with makes the next request a 304 without a body.
+TEST_F(HttpServerTest, RangesAndConditionalRequestsOverTheWire) {
+  auto ep = server_->local_endpoint();
+  std::string partial = round_trip(
+      ep, "GET /small.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=3-6\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(partial.substr(0, partial.find("\r\n")), "HTTP/1.1 206 Partial Content");
+  EXPECT_EQ(header_value(partial, "Content-Range"), "bytes 3-6/10");
+  EXPECT_EQ(partial.substr(partial.find("\r\n\r\n") + 4), "3456");
+  std::string etag = header_value(partial, "ETag");
+  ASSERT_FALSE(etag.empty());
+
+  std::string cached =
+      round_trip(ep, "GET /small.txt HTTP/1.1\r\nHost: t\r\nIf-None-Match: " + etag +
+                         "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(cached.substr(0, cached.find("\r\n")), "HTTP/1.1 304 Not Modified");
+  EXPECT_EQ(cached.substr(cached.find("\r\n\r\n") + 4), "") << "a 304 has no body";
+
+  std::string stale = round_trip(ep,
+                                 "GET /small.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=3-6\r\n"
+                                 "If-Range: \"old\"\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(stale.substr(0, stale.find("\r\n")), "HTTP/1.1 200 OK");
+  EXPECT_EQ(stale.substr(stale.find("\r\n\r\n") + 4), "0123456789");
+
+  std::string whole =
+      round_trip(ep, "GET /big.img HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(whole.size() - (whole.find("\r\n\r\n") + 4), kFileBytes);
+  EXPECT_EQ(whole.find_first_not_of('x', whole.find("\r\n\r\n") + 4), std::string::npos);
+}
+
+// A keep-alive connection serves max_requests_per_connection (3) requests; the last answer
+// says Connection: close and the server hangs up, leaving the fourth pipelined request unread.
+TEST_F(HttpServerTest, AConnectionServesAtMostItsRequestLimit) {
+  std::string one = "GET /small.txt HTTP/1.1\r\nHost: t\r\n\r\n";
+  std::string reply = round_trip(server_->local_endpoint(), one + one + one + one);
+  EXPECT_EQ(count(reply, "HTTP/1.1 200 OK"), 3u);
+  EXPECT_EQ(count(reply, "Connection: close"), 1u);
+  EXPECT_EQ(count(reply, "0123456789"), 3u);
+}
+
+// A client that trickles its header (slowloris) is cut off at the header timeout (1 s) while
+// another client is served meanwhile.
+TEST_F(HttpServerTest, ATricklingHeaderIsCutOffWhileOthersAreServed) {
+  tcp::socket slow(client_io_);
+  slow.connect(server_->local_endpoint());
+  asio::write(slow, asio::buffer(std::string("GET /small.txt HTTP/1.1\r\n")));
+  auto started = std::chrono::steady_clock::now();
+  boost::system::error_code ec;
+  bool served_meanwhile = false;
+  for (int i = 0; i < 30 && !ec; ++i) {
+    std::this_thread::sleep_for(200ms);
+    asio::write(slow, asio::buffer(std::string("X-Slow: 1\r\n")), ec);
+    if (i == 2) {
+      served_meanwhile =
+          round_trip(server_->local_endpoint(),
+                     "GET /small.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+              .find("0123456789") != std::string::npos;
+    }
+  }
+  std::vector<char> buf(1024);
+  while (!ec) slow.read_some(asio::buffer(buf), ec);
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  EXPECT_TRUE(served_meanwhile);
+  EXPECT_GT(elapsed, 900ms);
+  EXPECT_LT(elapsed, 3s) << "cut off at the 1 s header timeout, not at the end of the trickle";
+  EXPECT_EQ(metrics_.counter("slipway_http_timeouts_total", "", "phase=\"header\"").value(), 1u);
+}
+
+// Each answered request is one access log line with the client, request, status, bytes and
+// time, and a counter by route and status.
+TEST_F(HttpServerTest, RequestsAreLoggedAndCountedByRoute) {
+  round_trip(server_->local_endpoint(),
+             "GET /small.txt?x=\"1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  round_trip(server_->local_endpoint(),
+             "GET /nowhere HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  std::ifstream in(dir_ / "access.log");
+  std::string first, second;
+  std::getline(in, first);
+  std::getline(in, second);
+  EXPECT_EQ(first.rfind("127.0.0.1 - - [", 0), 0u) << first;
+  EXPECT_NE(first.find("] \"GET /small.txt?x=\\x221 HTTP/1.1\" 200 10 0."), std::string::npos)
+      << first;
+  EXPECT_NE(second.find("\"GET /nowhere HTTP/1.1\" 404 "), std::string::npos) << second;
+  EXPECT_EQ(
+      metrics_
+          .counter("slipway_http_requests_by_route_total", "", "route=\"/small.txt\",code=\"200\"")
+          .value(),
+      1u);
+  EXPECT_EQ(metrics_.counter("slipway_http_requests_by_route_total", "", "route=\"-\",code=\"404\"")
+                .value(),
+            1u);
 }
 
 }  // namespace
