@@ -19,4 +19,8 @@ std::string encode(std::string_view text);
 // malformed escape.
 std::optional<std::map<std::string, std::string>> parse_query(std::string_view query);
 
+// The host of an absolute URL: "http://name:8080/x" -> "name", "https://[fe80::1]/" ->
+// "fe80::1"; empty when `url` has no "scheme://".
+std::string host_of(std::string_view url);
+
 }  // namespace slipway::url

@@ -30,5 +30,14 @@ TEST(Url, ParsesQuery) {
 
 TEST(Url, EncodesReserved) { EXPECT_EQ(encode("a b/c:d"), "a%20b%2Fc%3Ad"); }
 
+TEST(UrlHost, TakesTheHostOfAnAbsoluteUrl) {
+  EXPECT_EQ(host_of("http://198.18.0.1:8080/boot/ipxe?mac=x"), "198.18.0.1");
+  EXPECT_EQ(host_of("https://boot.example.test/"), "boot.example.test");
+  EXPECT_EQ(host_of("http://user:pw@seed:80"), "seed");
+  EXPECT_EQ(host_of("http://[fe80::1]:8080/x"), "fe80::1");
+  EXPECT_EQ(host_of("/relative/path"), "");
+  EXPECT_EQ(host_of("http://[broken"), "");
+}
+
 }  // namespace
 }  // namespace slipway::url
