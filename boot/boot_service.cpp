@@ -60,12 +60,34 @@ Result<ScriptTarget> BootService::target_for(const MacAddress& mac, const std::o
 
 Result<std::string> BootService::script_for(const MacAddress& mac, const std::optional<Uuid>& uuid,
                                             std::optional<Ipv4> client_ip) {
+  int64_t now = clock_.now();
+  if (auto hit = scripts_.find(mac); hit != scripts_.end()) {
+    const CachedScript& c = hit->second;
+    if (c.uuid == uuid && c.client_ip == client_ip && c.generation == machines_.generation() &&
+        now - c.rendered_at < kScriptCacheSeconds && now >= c.rendered_at) {
+      return c.script;
+    }
+  }
   auto target = target_for(mac, uuid, client_ip, "ipxe", "ipxe script");
   if (!target) return target.error();
-  if (script_template_) {
-    if (auto templated = script_template_(*target)) return std::move(*templated);
+  Result<std::string> script = [&]() -> Result<std::string> {
+    if (script_template_) {
+      if (auto templated = script_template_(*target)) return std::move(*templated);
+    }
+    return render_ipxe_script(config_, *target);
+  }();
+  if (!script) {
+    scripts_.erase(mac);
+    return script;
   }
-  return render_ipxe_script(config_, *target);
+  if (scripts_.size() > 10000) {
+    std::erase_if(scripts_, [now](const auto& e) {
+      return now - e.second.rendered_at >= kScriptCacheSeconds;
+    });
+  }
+  // Taken after the contact's own write, so that write does not end the entry.
+  scripts_[mac] = {uuid, client_ip, machines_.generation(), now, *script};
+  return script;
 }
 
 Result<std::string> BootService::pxelinux_config_for(const MacAddress& mac,

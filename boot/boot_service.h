@@ -27,6 +27,11 @@ class BootService {
 
   // The iPXE script for the machine with this MAC. A MAC never seen before (iPXE reached the
   // script URL some other way) is recorded as a new contact first.
+  //
+  // Cached per (MAC, UUID, client address): a script asked for again within kScriptCacheSeconds
+  // while the machine store's generation is unchanged is answered from memory, without the
+  // contact's database write (its last-seen time is then up to that much old). Any change to
+  // any machine record, or the time, ends the entry, so a state change is seen at once.
   Result<std::string> script_for(const MacAddress& mac, const std::optional<Uuid>& uuid,
                                  std::optional<Ipv4> client_ip);
   // The PXELINUX configuration for the machine with this MAC: it boots what script_for's script
@@ -49,6 +54,7 @@ class BootService {
   // How long after an ACK that carried a loader an iPXE from the same MAC is taken to be that
   // loader, even without our marker (UEFI HTTP Boot gives iPXE no cached DHCP reply to echo).
   static constexpr int64_t kLoaderWindowSeconds = 60;
+  static constexpr int64_t kScriptCacheSeconds = 2;
 
  private:
   // Records the contact (`source` goes to the event log, `file` to the log line) and returns
@@ -61,6 +67,14 @@ class BootService {
   inventory::MachineStore& machines_;
   const Clock& clock_;
   std::unordered_map<MacAddress, int64_t> loader_acked_at_;
+  struct CachedScript {
+    std::optional<Uuid> uuid;
+    std::optional<Ipv4> client_ip;
+    uint64_t generation = 0;
+    int64_t rendered_at = 0;
+    std::string script;
+  };
+  std::unordered_map<MacAddress, CachedScript> scripts_;
   ScriptTemplate script_template_;
   InstallerLookup installer_lookup_;
 };

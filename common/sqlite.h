@@ -83,6 +83,8 @@ class Database {
   Statement prepare(std::string_view sql) const { return Statement(db_, sql); }
   int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
+  // Rows changed through this connection since it was opened (rolled-back changes included).
+  int64_t total_changes() const { return sqlite3_total_changes64(db_); }
   sqlite3* handle() { return db_; }
 
  private:

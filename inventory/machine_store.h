@@ -99,6 +99,10 @@ class MachineStore {
   // from the contact if unknown).
   virtual Result<Machine> record_agent_event(const Contact& contact, const std::string& event) = 0;
 
+  // A number that changes whenever a machine record may have changed. Something cached from the
+  // store stays valid while it is the same.
+  virtual uint64_t generation() const = 0;
+
   virtual std::optional<Machine> find_by_mac(const MacAddress& mac) const = 0;
   virtual std::optional<Machine> find_by_uuid(const Uuid& uuid) const = 0;
   virtual std::vector<Machine> list() const = 0;

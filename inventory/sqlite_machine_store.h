@@ -20,6 +20,8 @@ class SqliteMachineStore : public MachineStore {
 
   Result<Machine> record_contact(const Contact& contact) override;
   Result<Machine> record_agent_event(const Contact& contact, const std::string& event) override;
+  // Every write goes through db_: its change count is the generation.
+  uint64_t generation() const override { return static_cast<uint64_t>(db_.total_changes()); }
   std::optional<Machine> find_by_mac(const MacAddress& mac) const override;
   std::optional<Machine> find_by_uuid(const Uuid& uuid) const override;
   std::vector<Machine> list() const override;

@@ -87,5 +87,51 @@ TEST_F(BootServiceTest, BootFilesForAnUnknownMacRecordIt) {
   }
 }
 
+// A script asked for again at once comes from memory: no database write. A state change of the
+// machine, the cache's time running out, or another client address ends the entry; another
+// machine never gets it.
+TEST_F(BootServiceTest, ScriptsAreCachedPerMachineUntilTheStoreOrTheTimeMoves) {
+  auto mac = *MacAddress::parse("52:54:00:00:00:21");
+  auto ip = Ipv4::parse("198.18.0.121");
+  auto first = service_.script_for(mac, std::nullopt, ip);
+  ASSERT_TRUE(first);
+  uint64_t after_first = machines_.generation();
+  auto again = service_.script_for(mac, std::nullopt, ip);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *first);
+  EXPECT_EQ(machines_.generation(), after_first) << "a cache hit writes nothing";
+
+  auto other = service_.script_for(*MacAddress::parse("52:54:00:00:00:22"), std::nullopt, ip);
+  ASSERT_TRUE(other);
+  EXPECT_NE(other->find("slipway.mac=52:54:00:00:00:22"), std::string::npos) << *other;
+  EXPECT_EQ(other->find("52:54:00:00:00:21"), std::string::npos) << *other;
+
+  // Another machine's contact moved the generation: the next request is a miss and writes.
+  uint64_t before = machines_.generation();
+  ASSERT_TRUE(service_.script_for(mac, std::nullopt, ip));
+  EXPECT_GT(machines_.generation(), before);
+
+  // A state change is seen at once.
+  ASSERT_TRUE(
+      machines_.transition(mac.to_string(), inventory::MachineState::kRetired, "test", "operator"));
+  auto retired = service_.script_for(mac, std::nullopt, ip);
+  ASSERT_TRUE(retired);
+  EXPECT_NE(*retired, *first);
+
+  // Time: within the window a hit, after it a write.
+  before = machines_.generation();
+  ASSERT_TRUE(service_.script_for(mac, std::nullopt, ip));
+  EXPECT_EQ(machines_.generation(), before);
+  clock_.advance(BootService::kScriptCacheSeconds);
+  ASSERT_TRUE(service_.script_for(mac, std::nullopt, ip));
+  EXPECT_GT(machines_.generation(), before);
+
+  // Another address is another contact to record.
+  before = machines_.generation();
+  ASSERT_TRUE(service_.script_for(mac, std::nullopt, Ipv4::parse("198.18.0.122")));
+  EXPECT_GT(machines_.generation(), before);
+  EXPECT_EQ(machines_.find_by_mac(mac)->interfaces[0].last_ip->to_string(), "198.18.0.122");
+}
+
 }  // namespace
 }  // namespace slipway::boot

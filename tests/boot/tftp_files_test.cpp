@@ -175,6 +175,7 @@ class FailingMachineStore : public inventory::MachineStore {
                                                 const std::string&) override {
     return Error{"database is locked"};
   }
+  uint64_t generation() const override { return 0; }
   std::optional<inventory::Machine> find_by_mac(const MacAddress&) const override { return {}; }
   std::optional<inventory::Machine> find_by_uuid(const Uuid&) const override { return {}; }
   std::vector<inventory::Machine> list() const override { return {}; }
