@@ -111,4 +111,15 @@ void add_template_routes(http::Router& router, const MachineTemplates& templates
       });
 }
 
+void add_ca_route(http::Router& router, std::string ca_pem) {
+  router.add(
+      bhttp::verb::get, "/tls/ca.crt",
+      [pem = std::move(ca_pem)](const http::RequestContext& ctx) -> http::Response {
+        auto res =
+            http::make_response(ctx.request, bhttp::status::ok, pem, "application/x-pem-file");
+        res.set(bhttp::field::content_disposition, "attachment; filename=\"slipway-ca.crt\"");
+        return res;
+      });
+}
+
 }  // namespace slipway::boot

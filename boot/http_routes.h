@@ -4,6 +4,8 @@
 //   GET /assets/PATH                     boot assets from the assets folder, with Range
 //   GET /boot/templates/NAME?mac=MAC     template NAME rendered for the machine with that MAC
 //   GET /boot/templates/MAC/NAME         the same (a cloud-init NoCloud seed URL: .../MAC/)
+//   GET /tls/ca.crt                      the appliance's CA certificate (PEM), for machines and
+//                                        users to trust its HTTPS
 //     text/plain, never cached; 404 unknown machine or template, 422 a rendering error (the
 //     missing variable and its line)
 // Bad parameters get 400 with a reason; paths outside the assets folder are refused and
@@ -22,5 +24,8 @@ void add_boot_routes(http::Router& router, BootService& service, const ConfinedR
                      Metrics& metrics);
 // `templates` and `metrics` must outlive the router.
 void add_template_routes(http::Router& router, const MachineTemplates& templates, Metrics& metrics);
+
+// `ca_pem`: the CA certificate HTTPS clients should trust.
+void add_ca_route(http::Router& router, std::string ca_pem);
 
 }  // namespace slipway::boot

@@ -1,8 +1,12 @@
 #include "controlplane/app.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <filesystem>
 #include <stdexcept>
 
@@ -17,6 +21,8 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/sqlite.h"
+#include "common/tls_identity.h"
+#include "common/url.h"
 #include "controlplane/api_routes.h"
 #include "controlplane/dhcp_service.h"
 #include "controlplane/image_routes.h"
@@ -37,6 +43,36 @@
 namespace slipway::controlplane {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// The certificate names every client may use: the server address, loopback, the host name,
+// the public URL's host and what the configuration adds.
+tls::IdentityConfig https_identity_config(const AppConfig& c) {
+  tls::IdentityConfig config;
+  config.dir = c.data_dir / "tls";
+  config.cert = c.https.cert;
+  config.key = c.https.key;
+  config.ca_cert = c.https.ca_cert;
+  config.ip_addresses = {c.server_address.to_string(), "127.0.0.1"};
+  config.dns_names = {"localhost"};
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0 && host[0]) config.dns_names.push_back(host);
+  auto url_host = url::host_of(c.boot.public_url);
+  if (!url_host.empty()) {
+    boost::system::error_code ec;
+    asio::ip::make_address_v4(url_host, ec);
+    (ec ? config.dns_names : config.ip_addresses).push_back(url_host);
+  }
+  for (const auto& n : c.https.names) config.dns_names.push_back(n);
+  for (auto* list : {&config.dns_names, &config.ip_addresses}) {
+    std::sort(list->begin(), list->end());
+    list->erase(std::unique(list->begin(), list->end()), list->end());
+  }
+  return config;
+}
+
+}  // namespace
 
 namespace {
 
@@ -175,7 +211,45 @@ int serve(const AppConfig& c) {
   tftp_limits.retry = c.tftp.retry;
   tftp_limits.max_transfers = c.tftp.max_transfers;
   tftp::Server tftp_server(io, tftp_files, metrics, tftp_limits);
-  http::Server http_server(io, router, http::Limits{}, metrics);
+  std::optional<http::AccessLog> access_log;
+  if (c.http.access_log_enabled) {
+    auto path = c.http.access_log.empty() ? c.data_dir / "access.log" : c.http.access_log;
+    auto opened = http::AccessLog::open(path);
+    if (!opened) {
+      log->error("{}", opened.error().message);
+      return 1;
+    }
+    access_log.emplace(std::move(*opened));
+  }
+  http::Limits http_limits;
+  http_limits.header_timeout = c.http.header_timeout;
+  http_limits.idle_timeout = c.http.idle_timeout;
+  http_limits.max_requests_per_connection = c.http.max_requests_per_connection;
+  http_limits.max_connections = c.http.max_connections;
+  http::Server http_server(io, router, http_limits, metrics, access_log ? &*access_log : nullptr);
+  std::shared_ptr<asio::ssl::context> tls_context;
+  if (c.https.enabled) {
+    auto identity = tls::ensure_identity(https_identity_config(c));
+    if (!identity) {
+      log->error("https: {}", identity.error().message);
+      return 1;
+    }
+    if (identity->generated) {
+      log->info("https: created the appliance's CA ca={} (clients trust it from /tls/ca.crt)",
+                identity->ca_cert.string());
+    }
+    if (identity->issued) {
+      log->info("https: issued the server certificate cert={} reason=\"{}\"",
+                identity->cert.string(), identity->issue_reason);
+    }
+    auto context = tls::make_server_context(*identity);
+    if (!context) {
+      log->error("https: {}", context.error().message);
+      return 1;
+    }
+    tls_context = std::move(*context);
+    if (!identity->ca_pem.empty()) boot::add_ca_route(router, identity->ca_pem);
+  }
 
   if (dhcp) {
     if (auto s = dhcp->start(); !s) {
@@ -195,6 +269,14 @@ int serve(const AppConfig& c) {
     log->error("{}", s.error().message);
     return 1;
   }
+  if (tls_context) {
+    auto endpoint =
+        asio::ip::tcp::endpoint(asio::ip::make_address_v4(c.https.listen), c.https.port);
+    if (auto s = http_server.listen_tls(endpoint, tls_context); !s) {
+      log->error("https: {}", s.error().message);
+      return 1;
+    }
+  }
 
   std::string interfaces;
   for (const auto& i : served) interfaces += (interfaces.empty() ? "" : ",") + i.name;
@@ -203,11 +285,13 @@ int serve(const AppConfig& c) {
                               ? "proxy"
                               : std::to_string(c.dhcp.responder.subnets.size()) + " subnet(s)";
   log->info(
-      "serving interfaces={} server_address={} dhcp={} tftp={} http={}:{} public_url={} "
+      "serving interfaces={} server_address={} dhcp={} tftp={} http={}:{} https={} public_url={} "
       "database={} assets={} enrollment={} power=wol/{}",
       interfaces.empty() ? "-" : interfaces, c.server_address.to_string(), dhcp_mode,
       c.tftp.enabled ? c.tftp.listen + ":" + std::to_string(c.tftp.port) : "off", c.http.listen,
-      c.http.port, c.boot.public_url, c.database().string(), c.assets_dir.string(),
+      c.http.port,
+      tls_context ? c.https.listen + ":" + std::to_string(c.https.port) : std::string("off"),
+      c.boot.public_url, c.database().string(), c.assets_dir.string(),
       inventory::to_string(c.enrollment.policy), wol::to_string(c.power.wol.mode));
 
   asio::signal_set signals(io, SIGINT, SIGTERM);

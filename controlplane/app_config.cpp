@@ -80,7 +80,7 @@ AppConfig::Tftp parse_tftp_config(const ConfigNode& t) {
 AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& lookup,
                        const std::filesystem::path& config_dir) {
   root.allow_keys({"data_dir", "assets_dir", "log_level", "busy_poll_us", "interface", "interfaces",
-                   "server_address", "dhcp", "tftp", "http", "boot", "enrollment", "power",
+                   "server_address", "dhcp", "tftp", "http", "https", "boot", "enrollment", "power",
                    "profiles", "install"});
   AppConfig c;
   c.data_dir = root.string_or("data_dir", c.data_dir.string());
@@ -144,9 +144,25 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
 
   if (auto t = root.find("tftp")) c.tftp = parse_tftp_config(*t);
   if (auto h = root.find("http")) {
-    h->allow_keys({"listen", "port", "public_url"});
+    h->allow_keys({"listen", "port", "public_url", "header_timeout", "idle_timeout",
+                   "max_requests_per_connection", "max_connections", "access_log"});
     if (auto l = h->find("listen")) c.http.listen = l->as_ipv4().to_string();
     c.http.port = static_cast<uint16_t>(h->int_or("port", 8080, 1, 65535));
+    c.http.header_timeout = std::chrono::seconds(h->int_or("header_timeout", 10, 1, 3600));
+    c.http.idle_timeout = std::chrono::seconds(h->int_or("idle_timeout", 30, 1, 3600));
+    c.http.max_requests_per_connection =
+        static_cast<size_t>(h->int_or("max_requests_per_connection", 1000, 1, 1'000'000));
+    c.http.max_connections = static_cast<size_t>(h->int_or("max_connections", 1024, 1, 100'000));
+    if (auto a = h->find("access_log")) {
+      std::string path = a->as_string();
+      if (path == "off") {
+        c.http.access_log_enabled = false;
+      } else if (path.empty()) {
+        a->fail("must be a file path, or 'off'");
+      } else {
+        c.http.access_log = config_dir / path;  // absolute paths stay as they are
+      }
+    }
     if (auto u = h->find("public_url")) {
       std::string url = u->as_string();
       while (!url.empty() && url.back() == '/') url.pop_back();
@@ -161,6 +177,33 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
         "http://" + c.server_address.to_string() + ":" + std::to_string(c.http.port);
   }
   c.boot.tftp_server = c.server_address;
+
+  if (auto t = root.find("https")) {
+    t->allow_keys({"enabled", "listen", "port", "cert", "key", "ca_cert", "names"});
+    c.https.enabled = t->bool_or("enabled", true);
+    if (auto l = t->find("listen")) c.https.listen = l->as_ipv4().to_string();
+    c.https.port = static_cast<uint16_t>(t->int_or("port", 8443, 1, 65535));
+    auto path_of = [&](const char* key) -> std::optional<std::filesystem::path> {
+      auto node = t->find(key);
+      if (!node) return std::nullopt;
+      std::filesystem::path p = node->as_string();
+      return p.is_relative() ? config_dir / p : p;
+    };
+    c.https.cert = path_of("cert");
+    c.https.key = path_of("key");
+    c.https.ca_cert = path_of("ca_cert");
+    if (c.https.cert.has_value() != c.https.key.has_value()) {
+      t->fail("give both 'cert' and 'key', or neither (then the appliance makes its own)");
+    }
+    if (auto names = t->find("names")) {
+      for (const auto& n : names->as_list()) c.https.names.push_back(n.as_string());
+    }
+    if (c.https.enabled && c.https.port == c.http.port &&
+        (c.https.listen.empty() || c.https.listen == c.http.listen)) {
+      t->child("port").fail("is the HTTP port too; give HTTPS its own port");
+    }
+  }
+  if (c.https.listen.empty()) c.https.listen = c.http.listen;
 
   if (auto b = root.find("boot")) {
     b->allow_keys({"chainload_ipxe", "ipxe_marker", "bios_loader", "uefi_loader",

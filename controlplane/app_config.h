@@ -45,7 +45,22 @@ struct AppConfig {
   struct Http {
     std::string listen = "0.0.0.0";
     uint16_t port = 8080;
+    std::chrono::milliseconds header_timeout{10'000};  // TLS handshake + one request header
+    std::chrono::milliseconds idle_timeout{30'000};    // between requests, stalled responses
+    size_t max_requests_per_connection = 1000;
+    size_t max_connections = 1024;
+    bool access_log_enabled = true;
+    std::filesystem::path access_log;  // empty: <data_dir>/access.log
   } http;
+  // The same routes over TLS. Without cert and key, the appliance's own CA and server
+  // certificate in <data_dir>/tls, created at first start.
+  struct Https {
+    bool enabled = true;
+    std::string listen;  // empty: http.listen
+    uint16_t port = 8443;
+    std::optional<std::filesystem::path> cert, key, ca_cert;
+    std::vector<std::string> names;  // extra DNS names for the generated certificate
+  } https;
   boot::BootConfig boot;
   inventory::EnrollmentConfig enrollment;
   PowerConfig power;
