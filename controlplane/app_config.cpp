@@ -161,6 +161,7 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
         "http://" + c.server_address.to_string() + ":" + std::to_string(c.http.port);
   }
   c.boot.tftp_server = c.server_address;
+  c.boot.tftp_enabled = c.tftp.enabled;
 
   if (auto b = root.find("boot")) {
     b->allow_keys({"chainload_ipxe", "ipxe_marker", "bios_loader", "uefi_loader",
