@@ -13,6 +13,10 @@ struct BootConfig {
   std::string public_url;
   // The TFTP server named in DHCP replies (next-server).
   Ipv4 tftp_server;
+  // False when the appliance serves no TFTP (tftp.enabled: false). Loaders then go to iPXE as
+  // HTTP URLs, and PXE ROMs, which fetch only over TFTP, get no boot data: a UEFI machine moves
+  // on to its HTTP Boot option instead of failing a TFTP download.
+  bool tftp_enabled = true;
   // First-stage loaders, relative to the assets folder (served over TFTP and under /assets/).
   std::string bios_loader = "undionly.kpxe";
   std::string uefi_loader = "ipxe.efi";

@@ -44,6 +44,11 @@ std::optional<BootAnswer> plan_dhcp_boot(const BootConfig& config, const Netboot
   } else {
     return std::nullopt;
   }
+  if (!config.tftp_enabled) {
+    if (!client.ipxe) return std::nullopt;
+    answer.filename = config.public_url + "/assets/" + answer.filename;
+  }
+  // Also with an HTTP URL: iPXE drops a ProxyDHCPACK without a next-server.
   answer.next_server = config.tftp_server;
   if (client.protocol == BootProtocol::kPxe) answer.vendor_class = "PXEClient";
   answer.user_class = config.ipxe_marker;

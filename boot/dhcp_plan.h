@@ -8,6 +8,9 @@
 //   PXE ROM or foreign iPXE, BIOS                            -> TFTP bios_loader
 //   PXE ROM or foreign iPXE, UEFI x86/x86_64                 -> TFTP uefi_loader
 //   anything else (other architectures, plain DHCP)          -> no boot data
+//
+// With TFTP off (config.tftp_enabled false) the two TFTP rows change: a foreign iPXE gets the
+// loader's HTTP URL, a PXE ROM gets no boot data.
 
 #include <optional>
 #include <string>

@@ -177,6 +177,7 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
         "http://" + c.server_address.to_string() + ":" + std::to_string(c.http.port);
   }
   c.boot.tftp_server = c.server_address;
+  c.boot.tftp_enabled = c.tftp.enabled;
 
   if (auto t = root.find("https")) {
     t->allow_keys({"enabled", "listen", "port", "cert", "key", "ca_cert", "names"});

@@ -20,6 +20,8 @@ test_pkgs=(
   isc-dhcp-client udhcpc tftp-hpa atftp
   qemu-system-x86 qemu-utils ipxe-qemu ipxe ovmf busybox-static
   kea-dhcp4-server kea-admin tcpdump isc-dhcp-relay xorriso python3
+  # e2e.http_boot reads its capture of the lab bridge with tshark.
+  tshark
   # Template validation: debconf-set-selections checks preseeds; cloud-init (unpacked from its
   # .deb by the test, never installed) checks user-data with these libraries.
   debconf python3-yaml python3-jsonschema python3-jinja2 python3-configobj python3-requests

@@ -82,6 +82,42 @@ TEST(DhcpPlan, ForeignIpxeIsChainloadedUnlessDisabledOrJustLoaded) {
             std::string::npos);
 }
 
+TEST(DhcpPlan, HttpBootIsUnchangedWithTftpOff) {
+  BootConfig no_tftp = config();
+  no_tftp.tftp_enabled = false;
+  auto a = plan_dhcp_boot(no_tftp, client(BootProtocol::kHttp, Firmware::kUefi, Arch::kX86_64, 16),
+                          false);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->filename, "http://198.18.0.1:8080/assets/ipxe.efi");
+  EXPECT_EQ(a->vendor_class, "HTTPClient");
+}
+
+TEST(DhcpPlan, WithTftpOffForeignIpxeGetsTheLoaderByHttpAndPxeRomsNothing) {
+  BootConfig no_tftp = config();
+  no_tftp.tftp_enabled = false;
+  // A PXE ROM fetches only over TFTP: no boot data, so UEFI firmware goes on to HTTP Boot.
+  EXPECT_FALSE(plan_dhcp_boot(
+      no_tftp, client(BootProtocol::kPxe, Firmware::kUefi, Arch::kX86_64, 7), false));
+  EXPECT_FALSE(
+      plan_dhcp_boot(no_tftp, client(BootProtocol::kPxe, Firmware::kBios, Arch::kX86, 0), false));
+
+  NetbootClient uefi = client(BootProtocol::kPxe, Firmware::kUefi, Arch::kX86_64, 7);
+  uefi.ipxe = true;
+  uefi.user_class = "iPXE";
+  auto a = plan_dhcp_boot(no_tftp, uefi, false);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->filename, "http://198.18.0.1:8080/assets/ipxe.efi");
+  EXPECT_EQ(a->user_class, "slipway");
+  NetbootClient bios = client(BootProtocol::kPxe, Firmware::kBios, Arch::kX86, 0);
+  bios.ipxe = true;
+  bios.user_class = "iPXE";
+  EXPECT_EQ(plan_dhcp_boot(no_tftp, bios, false)->filename,
+            "http://198.18.0.1:8080/assets/undionly.kpxe");
+  // Right after a loader, and for our own iPXE, the script as before.
+  EXPECT_NE(plan_dhcp_boot(no_tftp, uefi, true)->filename.find("/boot/ipxe?mac="),
+            std::string::npos);
+}
+
 TEST(DhcpPlan, NoBootDataForPlainClientsOrUnsupportedArchitectures) {
   EXPECT_FALSE(plan_dhcp_boot(
       config(), client(BootProtocol::kNone, Firmware::kUnknown, Arch::kUnknown, 0), false));

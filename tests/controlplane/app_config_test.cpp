@@ -43,8 +43,16 @@ TEST(AppConfig, GoodConfigWithDefaults) {
   EXPECT_EQ(c.boot.public_url, "http://198.18.0.1:8080");
   EXPECT_EQ(c.boot.tftp_server.to_string(), "198.18.0.1");
   EXPECT_EQ(c.tftp.port, 69);
+  EXPECT_TRUE(c.tftp.enabled);
+  EXPECT_TRUE(c.boot.tftp_enabled);
   EXPECT_TRUE(c.boot.chainload_ipxe);
   EXPECT_EQ(c.boot.uefi_local_loader, "localboot.efi");
+}
+
+TEST(AppConfig, TftpOffReachesTheBootPlanner) {
+  AppConfig c = parse(std::string(kGood) + "tftp:\n  enabled: false\n");
+  EXPECT_FALSE(c.tftp.enabled);
+  EXPECT_FALSE(c.boot.tftp_enabled);
 }
 
 TEST(AppConfig, BootLoadersAreAssetPaths) {

@@ -60,6 +60,22 @@ TEST(Captures, OvmfFirmwarePxe) {
   EXPECT_EQ(c.uuid->to_string(), kUefiUuid);
 }
 
+TEST(Captures, OvmfHttpBoot) {
+  // From e2e.http_boot (OVMF with its PXE off): what makes an answer carry "HTTPClient".
+  for (const char* name : {"uefi-firmware-http-discover", "uefi-firmware-http-request"}) {
+    NetbootClient c = classify(load(name));
+    EXPECT_EQ(c.mac.to_string(), "52:54:00:e2:68:92") << name;
+    EXPECT_EQ(c.protocol, BootProtocol::kHttp) << name;
+    EXPECT_EQ(c.vendor_class, "HTTPClient:Arch:00016:UNDI:003000") << name;
+    EXPECT_EQ(c.firmware, Firmware::kUefi) << name;
+    EXPECT_EQ(c.arch, Arch::kX86_64) << name;
+    EXPECT_EQ(c.arch_code, 16) << name;
+    EXPECT_FALSE(c.ipxe) << name;
+    ASSERT_TRUE(c.uuid) << name;
+    EXPECT_EQ(c.uuid->to_string(), "5a1e00e2-6874-4000-8000-0000a097f774") << name;
+  }
+}
+
 TEST(Captures, IpxeEfiDoesNotEchoTheMarker) {
   // Why BootService also remembers recent loader ACKs: ipxe.efi asks as a plain iPXE.
   NetbootClient c = classify(load("uefi-ipxe-efi-unmarked-discover"));
@@ -78,9 +94,9 @@ TEST(Captures, RuntimeUdhcpcIsNotANetbootClient) {
 }
 
 TEST(Captures, EveryCaptureSurvivesARoundTrip) {
-  for (const char* name :
-       {"bios-ipxe-rom-discover", "bios-ipxe-chainloaded-request", "uefi-firmware-pxe-request",
-        "uefi-ipxe-efi-unmarked-request", "bios-runtime-udhcpc-request"}) {
+  for (const char* name : {"bios-ipxe-rom-discover", "bios-ipxe-chainloaded-request",
+                           "uefi-firmware-pxe-request", "uefi-ipxe-efi-unmarked-request",
+                           "bios-runtime-udhcpc-request", "uefi-firmware-http-request"}) {
     Packet p = load(name);
     auto again = parse(serialize(p));
     ASSERT_TRUE(std::holds_alternative<Packet>(again)) << name;

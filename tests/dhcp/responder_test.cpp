@@ -633,6 +633,25 @@ TEST_F(Exchange, LongBootUrlGoesIntoOption67) {
   EXPECT_EQ(ack.options.string(opt::kBootfileName), url);
 }
 
+// UEFI HTTP Boot (edk2's HttpBootDxe) takes an offer as an HTTP Boot offer only when option 60
+// starts with "HTTPClient"; the URI comes from the file field or option 67.
+TEST_F(Exchange, HttpBootClientsGetHttpClientAndTheUrl) {
+  std::string url = "http://198.18.0.1:8080/assets/ipxe.efi";
+  boot_answer_ = BootAnswer{url, std::nullopt, "HTTPClient", "slipway", true};
+  Packet ack = dora("52:54:00:00:00:01", [](Packet& p) {
+    p.options.set_string(opt::kVendorClass, "HTTPClient:Arch:00016:UNDI:003001");
+    p.options.set_u16(opt::kClientArch, 16);
+  });
+  ASSERT_EQ(seen_.size(), 2u);
+  EXPECT_EQ(seen_[1].protocol, BootProtocol::kHttp);
+  EXPECT_EQ(ack.message_type(), MessageType::kAck);
+  EXPECT_EQ(ack.file, url);
+  EXPECT_EQ(ack.options.string(opt::kVendorClass), "HTTPClient");
+  EXPECT_TRUE(ack.siaddr.is_zero());
+  // PXE's boot server discovery control is for PXE clients only.
+  EXPECT_FALSE(ack.options.has(opt::kVendorSpecific));
+}
+
 class Proxy : public Exchange {
  protected:
   Proxy() {

@@ -88,8 +88,10 @@ lab_bmc() {
   wait_until 10 "the virtual BMC to listen" grep -q "^listening interface=bmc0" "$logfile"
 }
 
-# lab_vm NS NAME FIRMWARE(bios|uefi) MAC UUID [OPTION...]: a VM that network-boots from the
-# bridge, on tap(s) in NS. Its serial console goes to $WORK/vm-NAME.log. Options:
+# lab_vm NS NAME FIRMWARE(bios|uefi|uefi-http) MAC UUID [OPTION...]: a VM that network-boots from
+# the bridge, on tap(s) in NS. uefi is OVMF's own PXE (DHCP, then TFTP); uefi-http is OVMF's UEFI
+# HTTP Boot only (its IPv4 and IPv6 PXE boot options are switched off through fw_cfg). Its serial
+# console goes to $WORK/vm-NAME.log. Options:
 #   --memory MIB       RAM (default 512)
 #   --cpus N           -smp N (default 1)
 #   --disk SIZE        a blank raw disk of SIZE (qemu-img syntax: 1G, 1536M) in $WORK/disk-NAME.img
@@ -127,6 +129,7 @@ lab_vm() {
     -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no")
   ((reboot)) || args+=(-no-reboot)
   local nic=e1000
+  case "$firmware" in bios | uefi | uefi-http) ;; *) fail "lab_vm: unknown firmware $firmware" ;; esac
   if [[ "$firmware" == bios ]]; then
     args+=(-machine pc -device "e1000,netdev=n0,mac=$mac" -boot n)
   else
@@ -137,6 +140,12 @@ lab_vm() {
       -drive "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
       -drive "if=pflash,format=raw,file=$WORK/vars-$name.fd"
       -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,bootindex=1")
+    # OVMF reads these at start (OvmfPkg's SetPxeBcPcds): no PXE boot options, so the NIC's
+    # remaining ones are HTTP Boot over IPv4, then IPv6.
+    if [[ "$firmware" == uefi-http ]]; then
+      args+=(-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n
+        -fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=n)
+    fi
   fi
   if [[ -n "$mac2" ]]; then
     local tap2="tap-${name}b"
