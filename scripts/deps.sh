@@ -36,8 +36,10 @@ image_pkgs=(
 )
 
 # Peers and load tools of tests/bench (tftpd-hpa's and atftpd's servers are unpacked from their
-# .debs by the benchmark itself; libwrap0 is what they link against).
-bench_pkgs=(atftp dnsmasq-base libwrap0 wrk)
+# .debs by the benchmark itself; libwrap0 is what they link against). nginx is the HTTP peer: the
+# benchmark runs its own instance with its own configuration (where systemd runs, installing the
+# package also starts the distribution's instance on port 80, which the benchmark does not use).
+bench_pkgs=(atftp dnsmasq-base libwrap0 wrk nginx)
 
 case "${1:-all}" in
   build) wanted=("${build_pkgs[@]}") ;;

@@ -18,6 +18,7 @@
 #                                  [--clients N] [--many-clients N] [--cpu-rate R]
 # Root. Keep the raw perfdhcp outputs with SLIPWAY_KEEP_WORK=1 (the work folder is printed).
 source "$(dirname "$0")/../lib/common.sh"
+source "$(dirname "$0")/../lib/bench.sh"
 slipway_bins "${1:-}"
 shift
 
@@ -67,38 +68,14 @@ netns_pair "$srv" "$cli" "$SERVER_IP/16" "$CLIENT_IP/16"
 export SLIPWAY_URL=http://$SERVER_IP:8080
 mkdir -p "$WORK/assets" "$WORK/kea-run"
 
-# cpu_ticks PID: user + system clock ticks of the whole process (all threads); user_ticks: user only.
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+# user_ticks PID: user clock ticks of the whole process (cpu_ticks, busy_pct...: tests/lib/bench.sh).
 user_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 }'; }
-# machine_ticks: user-space ticks of all cores (user + nice) and all ticks of all cores.
-machine_ticks() { awk '$1 == "cpu" { print $2 + $3, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 # children_user_ticks: sets KIDS_TICKS to the user ticks of this shell's waited-for children
 # (bash `times`, 2nd line; in this shell, not in $(...), where a fresh subshell would answer).
 children_user_ticks() {
   times >"$WORK/times.txt"
   KIDS_TICKS=$(awk -v hz="$TICKS" 'NR == 2 { split($1, t, /[ms]/); printf "%d", (t[1] * 60 + t[2]) * hz + 0.5 }' \
     "$WORK/times.txt")
-}
-
-# busy_pct: how busy the machine is (all cores, %) over one second, with none of our load running.
-busy_pct() {
-  local a b
-  a=$(machine_ticks)
-  sleep 1
-  b=$(machine_ticks)
-  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
-    t = y[2] - x[2]; printf "%d", (t > 0 ? 100 * (y[1] - x[1]) / t : 0) }'
-}
-
-# wait_quiet: before a round, wait (at most $BENCH_QUIET_WAIT s, default 30) for other work on the
-# machine (compilers...) to stop.
-wait_quiet() {
-  local i busy
-  for ((i = 0; i < ${BENCH_QUIET_WAIT:-30}; i++)); do
-    busy=$(busy_pct)
-    ((busy < 10)) && return
-  done
-  log "machine still ${busy}% busy with other work; measuring anyway"
 }
 
 # --- the two servers ---------------------------------------------------------------------------
