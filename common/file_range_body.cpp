@@ -14,6 +14,7 @@ FileRangeBody::writer::get(boost::beast::error_code& ec) {
     ec = {};
     return boost::none;
   }
+  if (!buffer_) buffer_ = std::make_unique_for_overwrite<char[]>(kChunk);
   size_t want = left < kChunk ? static_cast<size_t>(left) : kChunk;
   ssize_t n;
   do {

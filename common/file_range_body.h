@@ -31,8 +31,9 @@ struct FileRangeBody {
     writer(const boost::beast::http::header<isRequest, Fields>&, const value_type& body)
         : body_(body) {}
 
+    // The buffer comes with the first get(): the plain-TCP server sends the body with
+    // sendfile() and never asks, so it never pays for one.
     void init(boost::beast::error_code& ec) {
-      buffer_ = std::make_unique<char[]>(kChunk);
       sent_ = 0;
       ec = {};
     }
