@@ -436,6 +436,7 @@ class Server::Session : public std::enable_shared_from_this<Server::Session<Stre
       size_t want = static_cast<size_t>(std::min<uint64_t>(body.length - body_sent_, kTurn));
       ssize_t n = ::sendfile(sock.native_handle(), body.file->get(), &offset, want);
       if (n > 0) {
+        last_progress_ = std::chrono::steady_clock::now();
         body_sent_ += static_cast<uint64_t>(n);
         this_turn += static_cast<uint64_t>(n);
         shared_->bytes.inc(static_cast<uint64_t>(n));
@@ -452,25 +453,34 @@ class Server::Session : public std::enable_shared_from_this<Server::Session<Stre
     finish({}, close_after);
   }
 
-  // The socket's buffer is full: wait until the client takes data, for at most idle_timeout.
+  // The socket's buffer is full: wait until the client takes data. A watchdog, armed once per
+  // response rather than at every wait, cuts the client off after idle_timeout without progress.
   void wait_writable(bool close_after) {
     auto& sock = socket_of(stream_);
-    if (!deadline_) deadline_.emplace(sock.get_executor());
-    deadline_->expires_after(shared_->limits.idle_timeout);
-    deadline_->async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
-      if (ec) return;
-      if (auto self = weak.lock()) {
-        self->shared_->write_timeouts.inc();
-        boost::system::error_code ignored;
-        socket_of(self->stream_).cancel(ignored);
-      }
-    });
+    if (!watchdog_armed_) arm_watchdog(shared_->limits.idle_timeout);
     sock.async_wait(tcp::socket::wait_write,
                     [self = this->shared_from_this(), close_after](boost::system::error_code ec) {
-                      self->deadline_->cancel();
                       if (ec) return self->finish(ec, true);
                       self->send_file_body(close_after);
                     });
+  }
+
+  void arm_watchdog(std::chrono::steady_clock::duration after) {
+    if (!deadline_) deadline_.emplace(socket_of(stream_).get_executor());
+    watchdog_armed_ = true;
+    deadline_->expires_after(after);
+    deadline_->async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
+      auto self = weak.lock();
+      if (!self || ec) return;  // cancelled: finish() has cleared the flag
+      self->watchdog_armed_ = false;
+      auto idle = std::chrono::steady_clock::now() - self->last_progress_;
+      if (idle < self->shared_->limits.idle_timeout) {
+        return self->arm_watchdog(self->shared_->limits.idle_timeout - idle);
+      }
+      self->shared_->write_timeouts.inc();
+      boost::system::error_code ignored;
+      socket_of(self->stream_).cancel(ignored);
+    });
   }
 
   void cork(bool on) {
@@ -480,6 +490,10 @@ class Server::Session : public std::enable_shared_from_this<Server::Session<Stre
 
   // The response is out (or failed): log it, then read the next request or hang up.
   void finish(beast::error_code ec, bool close_after) {
+    if (watchdog_armed_) {
+      deadline_->cancel();
+      watchdog_armed_ = false;
+    }
     if (ec == beast::error::timeout) shared_->write_timeouts.inc();
     if (shared_->access_log) {
       auto now = std::chrono::steady_clock::now();
@@ -508,6 +522,8 @@ class Server::Session : public std::enable_shared_from_this<Server::Session<Stre
   asio::ip::address remote_;
   std::string remote_text_;
   std::optional<asio::steady_timer> deadline_;
+  bool watchdog_armed_ = false;
+  std::chrono::steady_clock::time_point last_progress_;
   size_t served_ = 0;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::string request_line_;

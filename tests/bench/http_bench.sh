@@ -28,7 +28,7 @@ source "$(dirname "$0")/../lib/bench.sh"
 slipway_bins "${1:-}"
 shift
 
-REPEAT=3
+REPEAT=5
 CLIENTS=50
 DURATION=5
 while (($#)); do
