@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -57,6 +58,10 @@ Result<ApiResponse> ApiClient::perform(const std::string& path, const std::strin
   curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
   // The appliance is on the local network: never go through a proxy from the environment.
   curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");
+  // An https:// appliance with its own CA: trust the CA the user fetched from /tls/ca.crt.
+  if (const char* ca = std::getenv("SLIPWAY_CA_CERT"); ca && *ca) {
+    curl_easy_setopt(curl.get(), CURLOPT_CAINFO, ca);
+  }
   if (body) {
     headers.reset(curl_slist_append(nullptr, "Content-Type: application/json"));
     curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());

@@ -37,6 +37,11 @@ int main(int argc, char** argv) {
   app.add_option("-s,--server", server_url,
                  "The appliance's URL for client commands (default: $SLIPWAY_URL or "
                  "http://127.0.0.1:8080)");
+  std::string ca_cert;
+  app.add_option("--cacert", ca_cert,
+                 "The CA certificate to trust for an https:// server (default: "
+                 "$SLIPWAY_CA_CERT; the appliance serves its own at /tls/ca.crt)")
+      ->check(CLI::ExistingFile);
 
   std::string config_path = "/etc/slipway/slipway.yaml";
   auto* serve = app.add_subcommand(
@@ -178,6 +183,8 @@ int main(int argc, char** argv) {
   controlplane::SnapshotCommands snapshots(app);
 
   CLI11_PARSE(app, argc, argv);
+  // The API client (libcurl) reads it from the environment, as a script's `export` would set it.
+  if (!ca_cert.empty()) ::setenv("SLIPWAY_CA_CERT", ca_cert.c_str(), 1);
 
   if (serve->parsed()) {
     controlplane::AppConfig config;

@@ -280,6 +280,15 @@ ca_over_https() {
   cmp -s "$WORK/ca.crt" "$WORK/ca2.crt" || why "a different certificate over HTTPS"
 }
 check "GET /tls/ca.crt over HTTPS too" ca_over_https
+cli_over_https() {
+  local rc=0
+  in_ns "$cli" "$SLIPWAY_BIN" machines list --json --server "https://$SERVER_IP:$TLS_PORT" \
+    --cacert "$WORK/ca.crt" >"$WORK/cli.json" 2>"$WORK/cli.err" || why "slipway machines list --cacert: $(cat "$WORK/cli.err")"
+  jq -e '.machines | type == "array"' "$WORK/cli.json" >/dev/null 2>&1 || why "slipway machines list over https: no machines list"
+  in_ns "$cli" "$SLIPWAY_BIN" machines list --server "https://$SERVER_IP:$TLS_PORT" >/dev/null 2>"$WORK/cli.err" || rc=$?
+  ((rc != 0)) || why "the CLI trusted the appliance's certificate without --cacert"
+}
+check "the CLI over HTTPS with --cacert (and refused without it)" cli_over_https
 
 # --- access log and metrics --------------------------------------------------------------------
 ACCESS_LOG=$DATA/access.log
