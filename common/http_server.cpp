@@ -194,6 +194,8 @@ struct Server::Shared {
   Counter& write_timeouts;
   std::array<Counter*, 6> responses;  // by status class: index 1 = 1xx ... 5 = 5xx
   std::shared_ptr<asio::ssl::context> tls;
+  std::optional<std::vector<std::string>> plain_prefixes;  // nullopt: plain serves everything
+  Counter* plain_refused = nullptr;
   // By route and status; filled on first use (the io_context's thread only).
   std::map<std::pair<std::string, unsigned>, Counter*> by_route;
 
@@ -339,7 +341,14 @@ class Server::Session : public std::enable_shared_from_this<Server::Session<Stre
     shared_->requests.inc();
     const Request& req = parser_->get();
     set_request_line(req);
-    response_ = shared_->router.dispatch(req, remote_, &route_);
+    if (!kIsTls && !plain_allowed(req.target())) {
+      shared_->plain_refused->inc();
+      route_ = "-";
+      response_ = error_response(req, bhttp::status::forbidden,
+                                 "this path is served over HTTPS only on this appliance");
+    } else {
+      response_ = shared_->router.dispatch(req, remote_, &route_);
+    }
     ++served_;
     bool close_after = std::visit([](const auto& r) { return !r.keep_alive(); }, response_);
     if (served_ >= shared_->limits.max_requests_per_connection && !close_after) {
@@ -347,6 +356,16 @@ class Server::Session : public std::enable_shared_from_this<Server::Session<Stre
       close_after = true;
     }
     respond(close_after);
+  }
+
+  bool plain_allowed(std::string_view target) const {
+    if (!shared_->plain_prefixes) return true;
+    auto path = url::decode(target.substr(0, target.find('?')));
+    if (!path) return true;  // the router answers 400
+    for (const auto& p : *shared_->plain_prefixes) {
+      if (path->compare(0, p.size(), p) == 0) return true;
+    }
+    return false;
   }
 
   void set_request_line(const Request& req) {
@@ -559,6 +578,8 @@ Server::Server(asio::io_context& io, const Router& router, Limits limits, Metric
                   &response_counter(metrics, "3xx"), &response_counter(metrics, "4xx"),
                   &response_counter(metrics, "5xx")},
                  nullptr,
+                 std::nullopt,
+                 nullptr,
                  {}})) {}
 
 Server::~Server() { stop(); }
@@ -576,6 +597,12 @@ Status Server::open(std::unique_ptr<tcp::acceptor>& out, const tcp::endpoint& en
   }
   out = std::move(acceptor);
   return {};
+}
+
+void Server::restrict_plain(std::vector<std::string> prefixes) {
+  shared_->plain_prefixes = std::move(prefixes);
+  shared_->plain_refused = &shared_->metrics.counter(
+      "slipway_http_plain_refused_total", "Requests refused on plain HTTP: served over HTTPS only");
 }
 
 Status Server::listen(const tcp::endpoint& endpoint) {

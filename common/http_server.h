@@ -116,6 +116,10 @@ class Server {
   Status listen(const boost::asio::ip::tcp::endpoint& endpoint);
   Status listen_tls(const boost::asio::ip::tcp::endpoint& endpoint,
                     std::shared_ptr<boost::asio::ssl::context> tls);
+  // Plain TCP then serves only paths under these prefixes; every other request gets 403 and is
+  // to use TLS (the boot files stay on plain HTTP, which firmware needs; the API does not).
+  // Call before listen().
+  void restrict_plain(std::vector<std::string> prefixes);
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   boost::asio::ip::tcp::endpoint tls_endpoint() const;
   void stop();

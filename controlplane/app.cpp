@@ -227,6 +227,11 @@ int serve(const AppConfig& c) {
   http_limits.max_requests_per_connection = c.http.max_requests_per_connection;
   http_limits.max_connections = c.http.max_connections;
   http::Server http_server(io, router, http_limits, metrics, access_log ? &*access_log : nullptr);
+  if (!c.http.api) {
+    // Firmware and the runtime cannot carry the appliance's CA everywhere: they keep plain HTTP.
+    http_server.restrict_plain(
+        {"/boot/", "/assets/", "/images/", "/tls/", "/api/v1/agent/", "/favicon.ico"});
+  }
   std::shared_ptr<asio::ssl::context> tls_context;
   if (c.https.enabled) {
     auto identity = tls::ensure_identity(https_identity_config(c));

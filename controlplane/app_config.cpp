@@ -145,7 +145,8 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
   if (auto t = root.find("tftp")) c.tftp = parse_tftp_config(*t);
   if (auto h = root.find("http")) {
     h->allow_keys({"listen", "port", "public_url", "header_timeout", "idle_timeout",
-                   "max_requests_per_connection", "max_connections", "access_log"});
+                   "max_requests_per_connection", "max_connections", "access_log", "api"});
+    c.http.api = h->bool_or("api", true);
     if (auto l = h->find("listen")) c.http.listen = l->as_ipv4().to_string();
     c.http.port = static_cast<uint16_t>(h->int_or("port", 8080, 1, 65535));
     c.http.header_timeout = std::chrono::seconds(h->int_or("header_timeout", 10, 1, 3600));
@@ -199,12 +200,19 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
     if (auto names = t->find("names")) {
       for (const auto& n : names->as_list()) c.https.names.push_back(n.as_string());
     }
-    if (c.https.enabled && c.https.port == c.http.port &&
-        (c.https.listen.empty() || c.https.listen == c.http.listen)) {
-      t->child("port").fail("is the HTTP port too; give HTTPS its own port");
-    }
   }
   if (c.https.listen.empty()) c.https.listen = c.http.listen;
+  if (c.https.enabled && c.https.port == c.http.port && c.https.listen == c.http.listen) {
+    auto https = root.find("https");
+    auto node =
+        https && https->has("port") ? https->child("port") : root.child("http").child("port");
+    node.fail("HTTP and HTTPS both on port " + std::to_string(c.http.port) +
+              "; give each its own (https.port, default 8443)");
+  }
+  if (!c.http.api && !c.https.enabled) {
+    root.child("http").child("api").fail(
+        "is false, and HTTPS is off: the API would be reachable nowhere (turn https.enabled on)");
+  }
 
   if (auto b = root.find("boot")) {
     b->allow_keys({"chainload_ipxe", "ipxe_marker", "bios_loader", "uefi_loader",

@@ -49,6 +49,10 @@ struct AppConfig {
     std::chrono::milliseconds idle_timeout{30'000};    // between requests, stalled responses
     size_t max_requests_per_connection = 1000;
     size_t max_connections = 1024;
+    // false: plain HTTP serves only what machines boot and report with (boot files, assets,
+    // images, the CA certificate, the agent's routes); the API, /metrics and the rest are
+    // HTTPS only.
+    bool api = true;
     bool access_log_enabled = true;
     std::filesystem::path access_log;  // empty: <data_dir>/access.log
   } http;

@@ -285,3 +285,45 @@ TEST_F(HttpServerTest, RequestsAreLoggedAndCountedByRoute) {
 
 }  // namespace
 }  // namespace slipway::http
+
+namespace slipway::http {
+namespace {
+
+// restrict_plain: plain HTTP answers only under the given prefixes; the rest is refused with
+// 403 and counted, without reaching the handler.
+TEST(HttpServerPlain, RestrictedPlainServesOnlyItsPrefixes) {
+  asio::io_context io;
+  Router router;
+  int api_calls = 0;
+  router.add(bhttp::verb::get, "/boot/x", [](const RequestContext& ctx) {
+    return make_response(ctx.request, bhttp::status::ok, "boot", "text/plain");
+  });
+  router.add(bhttp::verb::get, "/api/x", [&](const RequestContext& ctx) {
+    ++api_calls;
+    return make_response(ctx.request, bhttp::status::ok, "api", "text/plain");
+  });
+  Metrics metrics;
+  Server server(io, router, Limits{}, metrics);
+  server.restrict_plain({"/boot/"});
+  ASSERT_TRUE(server.listen({asio::ip::make_address("127.0.0.1"), 0}));
+  std::thread thread([&] { io.run(); });
+  auto get = [&](const std::string& path) {
+    std::string reply = round_trip(server.local_endpoint(), "GET " + path +
+                                                                " HTTP/1.1\r\nHost: t\r\n"
+                                                                "Connection: close\r\n\r\n");
+    return reply.substr(0, reply.find("\r\n"));
+  };
+  EXPECT_EQ(get("/boot/x"), "HTTP/1.1 200 OK");
+  EXPECT_EQ(get("/api/x"), "HTTP/1.1 403 Forbidden");
+  EXPECT_EQ(get("/%62oot/x"), "HTTP/1.1 200 OK") << "prefixes match the decoded path";
+  EXPECT_EQ(get("/boot/../api/x"), "HTTP/1.1 404 Not Found")
+      << "no dot-segment resolution: the router sees the literal path";
+  EXPECT_EQ(api_calls, 0);
+  EXPECT_EQ(metrics.counter("slipway_http_plain_refused_total", "").value(), 1u);
+  asio::post(io, [&] { server.stop(); });
+  io.stop();
+  thread.join();
+}
+
+}  // namespace
+}  // namespace slipway::http

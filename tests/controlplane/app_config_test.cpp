@@ -189,3 +189,45 @@ TEST(AppConfig, TftpLimitsOutOfRangeNameTheKey) {
 
 }  // namespace
 }  // namespace slipway::controlplane
+
+namespace slipway::controlplane {
+namespace {
+
+TEST(AppConfig, HttpAndHttpsSettings) {
+  auto c = parse(std::string(kGood));
+  EXPECT_EQ(c.http.header_timeout, std::chrono::seconds(10));
+  EXPECT_TRUE(c.http.api);
+  EXPECT_TRUE(c.http.access_log_enabled);
+  EXPECT_TRUE(c.https.enabled);
+  EXPECT_EQ(c.https.port, 8443);
+  EXPECT_EQ(c.https.listen, c.http.listen);
+
+  c = parse(std::string(kGood) +
+            "http:\n  header_timeout: 3\n  idle_timeout: 7\n  max_requests_per_connection: 5\n"
+            "  access_log: 'off'\n  api: false\nhttps:\n  port: 9443\n  names: [seed.test]\n");
+  EXPECT_EQ(c.http.header_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(c.http.idle_timeout, std::chrono::seconds(7));
+  EXPECT_EQ(c.http.max_requests_per_connection, 5u);
+  EXPECT_FALSE(c.http.access_log_enabled);
+  EXPECT_FALSE(c.http.api);
+  EXPECT_EQ(c.https.port, 9443);
+  EXPECT_EQ(c.https.names, std::vector<std::string>{"seed.test"});
+}
+
+TEST(AppConfig, HttpsErrorsNameTheKey) {
+  EXPECT_NE(error_of(std::string(kGood) + "http:\n  api: false\nhttps:\n  enabled: false\n")
+                .find("http.api: is false, and HTTPS is off"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of(std::string(kGood) + "https:\n  cert: /x.crt\n").find("give both 'cert' and 'key'"),
+      std::string::npos);
+  EXPECT_NE(error_of(std::string(kGood) + "http:\n  port: 8443\n")
+                .find("http.port: HTTP and HTTPS both on port 8443"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kGood) + "http:\n  header_timeout: 0\n")
+                .find("http.header_timeout: 0 is out of range"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace slipway::controlplane
