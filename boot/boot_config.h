@@ -17,6 +17,11 @@ struct BootConfig {
   // HTTP URLs, and PXE ROMs, which fetch only over TFTP, get no boot data: a UEFI machine moves
   // on to its HTTP Boot option instead of failing a TFTP download.
   bool tftp_enabled = true;
+  // Base URL of the HTTPS server for UEFI HTTP Boot clients' loader, e.g.
+  // "https://198.18.0.1:8443" (https.boot); empty: they get it from public_url. Only the
+  // firmware's download uses it: Debian's iPXE has no TLS, so its script and everything after
+  // stay on public_url.
+  std::string https_loader_base;
   // First-stage loaders, relative to the assets folder (served over TFTP and under /assets/).
   std::string bios_loader = "undionly.kpxe";
   std::string uefi_loader = "ipxe.efi";

@@ -27,7 +27,9 @@ std::optional<BootAnswer> plan_dhcp_boot(const BootConfig& config, const Netboot
   if (client.protocol == BootProtocol::kHttp) {
     if (client.firmware != Firmware::kUefi || !x86) return std::nullopt;
     answer.vendor_class = "HTTPClient";
-    answer.filename = config.public_url + "/assets/" + config.uefi_loader;
+    const std::string& base =
+        config.https_loader_base.empty() ? config.public_url : config.https_loader_base;
+    answer.filename = base + "/assets/" + config.uefi_loader;
     answer.user_class = config.ipxe_marker;
     return answer;
   }

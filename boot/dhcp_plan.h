@@ -5,6 +5,7 @@
 //   iPXE with our marker, or iPXE when chainloading is off,
 //   or iPXE right after we sent this MAC a loader            -> HTTP URL of its iPXE script
 //   UEFI HTTP Boot client ("HTTPClient")                     -> HTTP URL of the UEFI loader
+//                                                               (HTTPS with https_loader_base)
 //   PXE ROM or foreign iPXE, BIOS                            -> TFTP bios_loader
 //   PXE ROM or foreign iPXE, UEFI x86/x86_64                 -> TFTP uefi_loader
 //   anything else (other architectures, plain DHCP)          -> no boot data

@@ -38,10 +38,13 @@ constexpr long kRenewDays = 30;
 constexpr long kBackdateSeconds = 60 * 60;
 constexpr size_t kMaxPemSize = 1024 * 1024;
 // TLS 1.2 suites with forward secrecy and AEAD (Mozilla "intermediate"); TLS 1.3's are all so.
+// The DHE-RSA ones are for UEFI HTTPS Boot: EDK2's TlsLib (OVMF 2022.11 at least) is built
+// without elliptic curves and offers only (DHE-)RSA suites with RSA signatures.
 constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
 
 template <auto Free>
 struct Deleter {
@@ -192,13 +195,14 @@ Result<std::string> random_hex(size_t bytes) {
   return hex::encode(data);
 }
 
-// The key at `path`, or a new EC P-256 key written there (0600) when there is none. Existing keys
-// are never replaced: certificates already issued for them stay valid.
+// The key at `path`, or a new RSA 2048 key written there (0600) when there is none. Existing keys
+// are never replaced: certificates already issued for them stay valid. RSA, not EC, because
+// UEFI HTTPS Boot clients (EDK2's TlsLib) can neither verify ECDSA signatures nor sign with EC.
 Result<KeyPtr> load_or_make_key(const fs::path& path, bool& made) {
   made = false;
   if (::access(path.c_str(), F_OK) == 0) return load_key(path);
-  KeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-  if (!key) return openssl_error("generating an EC P-256 key for " + path.string());
+  KeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}));
+  if (!key) return openssl_error("generating an RSA 2048 key for " + path.string());
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio ||
       PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
@@ -530,7 +534,8 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(const Ide
   if (ec) return Error{"TLS options: " + ec.message()};
   SSL_CTX* native = ctx->native_handle();
   if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
-      SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
+      SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1 ||
+      SSL_CTX_set_dh_auto(native, 1) != 1) {  // DHE groups sized to the server key
     return openssl_error("TLS protocol and ciphers");
   }
   SSL_CTX_set_default_passwd_cb(native, no_passphrase);

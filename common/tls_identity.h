@@ -3,7 +3,7 @@
 // certificate clients are told to trust (served at /tls/ca.crt).
 //
 // Either the operator configures a certificate and key, or the appliance makes its own: at first
-// start a CA (EC P-256, 10 years) and a server certificate it signs (~2 years) for the configured
+// start a CA (RSA 2048, 10 years) and a server certificate it signs (~2 years) for the configured
 // names, in `IdentityConfig::dir`. Later starts load them and issue a new server certificate from
 // the same CA when the old one is missing, expires within 30 days, was not signed by that CA, or
 // names other hosts or addresses than the configuration does. The CA is kept, so clients that
@@ -51,7 +51,8 @@ struct Identity {
 // checked to be readable PEM, the key to match the certificate and the certificate not expired.
 Result<Identity> ensure_identity(const IdentityConfig& config);
 
-// A TLS server context: TLS 1.2 or later, ECDHE key exchange only, presenting the chain and key
+// A TLS server context: TLS 1.2 or later, ECDHE or (for UEFI HTTPS Boot, whose EDK2 TLS has no
+// elliptic curves) DHE key exchange with AEAD ciphers, presenting the chain and key
 // of `identity`.
 Result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(const Identity& identity);
 

@@ -181,8 +181,12 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
   c.boot.tftp_enabled = c.tftp.enabled;
 
   if (auto t = root.find("https")) {
-    t->allow_keys({"enabled", "listen", "port", "cert", "key", "ca_cert", "names"});
+    t->allow_keys({"enabled", "listen", "port", "cert", "key", "ca_cert", "names", "boot"});
     c.https.enabled = t->bool_or("enabled", true);
+    c.https.boot = t->bool_or("boot", false);
+    if (c.https.boot && !c.https.enabled) {
+      t->child("boot").fail("needs HTTPS on (https.enabled is false)");
+    }
     if (auto l = t->find("listen")) c.https.listen = l->as_ipv4().to_string();
     c.https.port = static_cast<uint16_t>(t->int_or("port", 8443, 1, 65535));
     auto path_of = [&](const char* key) -> std::optional<std::filesystem::path> {
@@ -212,6 +216,10 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
   if (!c.http.api && !c.https.enabled) {
     root.child("http").child("api").fail(
         "is false, and HTTPS is off: the API would be reachable nowhere (turn https.enabled on)");
+  }
+  if (c.https.boot) {
+    c.boot.https_loader_base =
+        "https://" + c.server_address.to_string() + ":" + std::to_string(c.https.port);
   }
 
   if (auto b = root.find("boot")) {

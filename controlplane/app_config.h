@@ -64,6 +64,8 @@ struct AppConfig {
     uint16_t port = 8443;
     std::optional<std::filesystem::path> cert, key, ca_cert;
     std::vector<std::string> names;  // extra DNS names for the generated certificate
+    // UEFI HTTP Boot clients get the loader over HTTPS (boot.https_loader_base).
+    bool boot = false;
   } https;
   boot::BootConfig boot;
   inventory::EnrollmentConfig enrollment;

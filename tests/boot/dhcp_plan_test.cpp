@@ -57,6 +57,29 @@ TEST(DhcpPlan, HttpBootGetsAnHttpUrlAndTheVendorClassEchoed) {
   EXPECT_FALSE(a->next_server);
 }
 
+TEST(DhcpPlan, HttpsBootGetsTheLoaderOverHttpsAndIpxeStaysOnHttp) {
+  BootConfig https = config();
+  https.https_loader_base = "https://198.18.0.1:8443";
+  auto a =
+      plan_dhcp_boot(https, client(BootProtocol::kHttp, Firmware::kUefi, Arch::kX86_64, 16), false);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->filename, "https://198.18.0.1:8443/assets/ipxe.efi");
+  EXPECT_EQ(a->vendor_class, "HTTPClient");
+  EXPECT_EQ(a->user_class, "slipway");
+  // The iPXE it loads has no TLS: its script URL stays on public_url.
+  NetbootClient ipxe = client(BootProtocol::kPxe, Firmware::kUefi, Arch::kX86_64, 7);
+  ipxe.ipxe = true;
+  ipxe.user_class = "slipway";
+  EXPECT_EQ(
+      plan_dhcp_boot(https, ipxe, false)->filename.rfind("http://198.18.0.1:8080/boot/ipxe?", 0),
+      0u);
+  // PXE ROMs are unaffected: TFTP as before.
+  EXPECT_EQ(
+      plan_dhcp_boot(https, client(BootProtocol::kPxe, Firmware::kUefi, Arch::kX86_64, 7), false)
+          ->filename,
+      "ipxe.efi");
+}
+
 TEST(DhcpPlan, OurIpxeGetsItsScriptUrl) {
   NetbootClient c = client(BootProtocol::kPxe, Firmware::kBios, Arch::kX86, 0);
   c.ipxe = true;

@@ -55,6 +55,17 @@ TEST(AppConfig, TftpOffReachesTheBootPlanner) {
   EXPECT_FALSE(c.boot.tftp_enabled);
 }
 
+TEST(AppConfig, HttpsBootHandsHttpBootClientsAnHttpsLoaderBase) {
+  EXPECT_FALSE(parse(kGood).https.boot);
+  EXPECT_TRUE(parse(kGood).boot.https_loader_base.empty());
+  AppConfig c = parse(std::string(kGood) + "https:\n  boot: true\n  port: 9443\n");
+  EXPECT_TRUE(c.https.boot);
+  EXPECT_EQ(c.boot.https_loader_base, "https://198.18.0.1:9443");
+  EXPECT_EQ(c.boot.public_url, "http://198.18.0.1:8080");  // iPXE stays on HTTP
+  EXPECT_EQ(error_of(std::string(kGood) + "https:\n  enabled: false\n  boot: true\n"),
+            "slipway.yaml:11:9: https.boot: needs HTTPS on (https.enabled is false)");
+}
+
 TEST(AppConfig, BootLoadersAreAssetPaths) {
   AppConfig c = parse(std::string(kGood) + "boot:\n  uefi_local_loader: grub/local.efi\n");
   EXPECT_EQ(c.boot.uefi_local_loader, "grub/local.efi");

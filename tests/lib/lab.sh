@@ -88,10 +88,12 @@ lab_bmc() {
   wait_until 10 "the virtual BMC to listen" grep -q "^listening interface=bmc0" "$logfile"
 }
 
-# lab_vm NS NAME FIRMWARE(bios|uefi|uefi-http) MAC UUID [OPTION...]: a VM that network-boots from
-# the bridge, on tap(s) in NS. uefi is OVMF's own PXE (DHCP, then TFTP); uefi-http is OVMF's UEFI
-# HTTP Boot only (its IPv4 and IPv6 PXE boot options are switched off through fw_cfg). Its serial
-# console goes to $WORK/vm-NAME.log. Options:
+# lab_vm NS NAME FIRMWARE(bios|uefi|uefi-http|uefi-https) MAC UUID [OPTION...]: a VM that
+# network-boots from the bridge, on tap(s) in NS. uefi is OVMF's own PXE (DHCP, then TFTP);
+# uefi-http is OVMF's UEFI HTTP Boot only (its IPv4 and IPv6 PXE boot options are switched off
+# through fw_cfg); uefi-https is the same with the CA certificates of --cacerts trusted for HTTPS
+# Boot. Its serial console goes to $WORK/vm-NAME.log. Options:
+#   --cacerts FILE     (uefi-https, required) the CAs OVMF trusts, in EDK2's format (lab_edk2_cacerts)
 #   --memory MIB       RAM (default 512)
 #   --cpus N           -smp N (default 1)
 #   --disk SIZE        a blank raw disk of SIZE (qemu-img syntax: 1G, 1536M) in $WORK/disk-NAME.img
@@ -108,7 +110,7 @@ lab_bmc() {
 lab_vm() {
   local ns=$1 name=$2 firmware=$3 mac=$4 uuid=$5
   shift 5
-  local memory=512 cpus=1 disk="" disk_bus=virtio mac2="" command_only=0 reboot=0
+  local memory=512 cpus=1 disk="" disk_bus=virtio mac2="" command_only=0 reboot=0 cacerts=""
   while (($# > 0)); do
     case "$1" in
       --memory) memory=${2:?}; shift 2 ;;
@@ -116,6 +118,7 @@ lab_vm() {
       --disk) disk=${2:?}; shift 2 ;;
       --disk-bus) disk_bus=${2:?}; shift 2 ;;
       --nic2) mac2=${2:?}; shift 2 ;;
+      --cacerts) cacerts=${2:?}; shift 2 ;;
       --command-only) command_only=1; shift ;;
       --reboot) reboot=1; shift ;;
       *) fail "lab_vm: unknown option $1" ;;
@@ -129,7 +132,10 @@ lab_vm() {
     -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no")
   ((reboot)) || args+=(-no-reboot)
   local nic=e1000
-  case "$firmware" in bios | uefi | uefi-http) ;; *) fail "lab_vm: unknown firmware $firmware" ;; esac
+  case "$firmware" in bios | uefi | uefi-http | uefi-https) ;; *) fail "lab_vm: unknown firmware $firmware" ;; esac
+  if [[ "$firmware" == uefi-https && -z "$cacerts" ]] || [[ "$firmware" != uefi-https && -n "$cacerts" ]]; then
+    fail "lab_vm: firmware uefi-https needs --cacerts, and only it takes one"
+  fi
   if [[ "$firmware" == bios ]]; then
     args+=(-machine pc -device "e1000,netdev=n0,mac=$mac" -boot n)
   else
@@ -142,10 +148,14 @@ lab_vm() {
       -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,bootindex=1")
     # OVMF reads these at start (OvmfPkg's SetPxeBcPcds): no PXE boot options, so the NIC's
     # remaining ones are HTTP Boot over IPv4, then IPv6.
-    if [[ "$firmware" == uefi-http ]]; then
+    if [[ "$firmware" == uefi-http* ]]; then
       args+=(-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n
         -fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=n)
     fi
+    # OvmfPkg's TlsAuthConfigLib copies this fw_cfg file into the TlsCaCertificate variable
+    # that HttpDxe trusts. Without etc/edk2/https/ciphers it leaves the cipher list to TlsLib's
+    # defaults.
+    [[ -z "$cacerts" ]] || args+=(-fw_cfg "name=etc/edk2/https/cacerts,file=$cacerts")
   fi
   if [[ -n "$mac2" ]]; then
     local tap2="tap-${name}b"
@@ -185,4 +195,30 @@ lab_vm() {
   LAB_VM_PID=$!
   track_pid "$LAB_VM_PID"
   log "$what pid=$LAB_VM_PID"
+}
+
+# lab_edk2_cacerts PEM OUT: the CA certificates in PEM file PEM as EDK2's CA database for
+# lab_vm --cacerts: one EFI_SIGNATURE_LIST per certificate (UEFI spec 32.4.1), each
+#   SignatureType   16 bytes  EFI_CERT_X509_GUID a5c059a1-94e4-4aa7-87b5-ab155c2bf072
+#   ListSize         4 bytes  28 + SignatureSize (little endian, as all of it)
+#   HeaderSize       4 bytes  0
+#   SignatureSize    4 bytes  16 + length of the DER certificate
+#   SignatureOwner  16 bytes  any GUID (here all zero)
+#   SignatureData             the DER certificate
+# GUIDs in EFI's mixed-endian layout (uuid.bytes_le).
+lab_edk2_cacerts() {
+  python3 - "$1" "$2" <<'PY' || fail "converting $1 to EDK2 cacerts failed"
+import base64, re, struct, sys, uuid
+pem = open(sys.argv[1]).read()
+ders = [base64.b64decode(b) for b in re.findall(
+    r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", pem, re.S)]
+if not ders:
+    sys.exit(f"no certificate in {sys.argv[1]}")
+x509 = uuid.UUID("a5c059a1-94e4-4aa7-87b5-ab155c2bf072").bytes_le
+out = b""
+for der in ders:
+    size = 16 + len(der)
+    out += x509 + struct.pack("<III", 28 + size, 0, size) + bytes(16) + der
+open(sys.argv[2], "wb").write(out)
+PY
 }
