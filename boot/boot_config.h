@@ -2,6 +2,7 @@
 // What the boot planner needs to know about the appliance: where machines reach it, which
 // first-stage loaders to hand out, and which runtime to boot.
 
+#include <cstdint>
 #include <string>
 
 #include "common/ipv4.h"
@@ -39,6 +40,10 @@ struct BootConfig {
   std::string runtime_kernel = "runtime/vmlinuz";
   std::string runtime_initrd = "runtime/initrd.gz";
   std::string kernel_args = "console=ttyS0";
+  // How long a per-boot agent secret is accepted after the script that carries it was rendered
+  // (boot.agent_secret_ttl, seconds): long enough for an install and the installed system's
+  // first boot.
+  int64_t agent_secret_ttl = 6 * 3600;
 };
 
 }  // namespace slipway::boot

@@ -7,8 +7,9 @@
 
 namespace slipway::boot {
 
-BootService::BootService(BootConfig config, inventory::MachineStore& machines, const Clock& clock)
-    : config_(std::move(config)), machines_(machines), clock_(clock) {}
+BootService::BootService(BootConfig config, inventory::MachineStore& machines, const Clock& clock,
+                         AgentSecrets* secrets)
+    : config_(std::move(config)), machines_(machines), clock_(clock), secrets_(secrets) {}
 
 std::optional<BootAnswer> BootService::on_dhcp(const NetbootClient& client) {
   inventory::Contact contact{client.mac,          client.uuid,  client.firmware, client.arch,
@@ -49,6 +50,15 @@ Result<ScriptTarget> BootService::target_for(const MacAddress& mac, const std::o
   log::get("boot")->info("{} machine={} mac={} state={}", file, machine->name, mac.to_string(),
                          inventory::to_string(machine->state));
   ScriptTarget target{machine->name, mac, machine->state, machine->install_stage, std::nullopt};
+  if (secrets_ && boot_choice(target.state, target.install_stage) != BootChoice::kLocalDisk) {
+    auto issued = secrets_->issue(mac);
+    if (!issued) return issued.error();
+    // The boot id, never the secret.
+    log::get("boot")->info("agent boot issued machine={} mac={} boot_id={} expires_at={}",
+                           machine->name, mac.to_string(), issued->boot.boot_id,
+                           issued->boot.expires_at);
+    target.agent_secret = std::move(issued->secret);
+  }
   if (installer_lookup_) {
     if (auto installer = installer_lookup_(target)) {
       if (!*installer) return installer->error();
@@ -64,7 +74,8 @@ Result<std::string> BootService::script_for(const MacAddress& mac, const std::op
   if (auto hit = scripts_.find(mac); hit != scripts_.end()) {
     const CachedScript& c = hit->second;
     if (c.uuid == uuid && c.client_ip == client_ip && c.generation == machines_.generation() &&
-        now - c.rendered_at < kScriptCacheSeconds && now >= c.rendered_at) {
+        c.secrets_issued == secrets_issued() && now - c.rendered_at < kScriptCacheSeconds &&
+        now >= c.rendered_at) {
       return c.script;
     }
   }
@@ -86,7 +97,7 @@ Result<std::string> BootService::script_for(const MacAddress& mac, const std::op
     });
   }
   // Taken after the contact's own write, so that write does not end the entry.
-  scripts_[mac] = {uuid, client_ip, machines_.generation(), now, *script};
+  scripts_[mac] = {uuid, client_ip, machines_.generation(), secrets_issued(), now, *script};
   return script;
 }
 

@@ -3,12 +3,18 @@
 // inventory (so a machine appears the first time its PXE ROM or iPXE speaks), answers the DHCP
 // server's boot hook, and renders per-machine boot files (iPXE scripts, PXELINUX configs).
 //
+// With AgentSecrets, every boot file that starts the runtime or an installer is a new boot of
+// that machine: a secret is issued (superseding its previous one) and carried on the kernel line
+// (slipway.secret=) and to templates (AGENT_SECRET). Boot files of the local disk carry none and
+// issue none, so the installed system keeps the secret of the boot that installed it.
+//
 // Thread-safety: one thread (the io_context's).
 
 #include <functional>
 #include <optional>
 #include <unordered_map>
 
+#include "boot/agent_secrets.h"
 #include "boot/boot_config.h"
 #include "boot/ipxe_script.h"
 #include "common/clock.h"
@@ -20,7 +26,9 @@ namespace slipway::boot {
 
 class BootService {
  public:
-  BootService(BootConfig config, inventory::MachineStore& machines, const Clock& clock);
+  // Everything must outlive the service. `secrets` null: no agent secrets are issued.
+  BootService(BootConfig config, inventory::MachineStore& machines, const Clock& clock,
+              AgentSecrets* secrets = nullptr);
 
   // The DHCP server's boot hook.
   std::optional<BootAnswer> on_dhcp(const NetbootClient& client);
@@ -31,7 +39,9 @@ class BootService {
   // Cached per (MAC, UUID, client address): a script asked for again within kScriptCacheSeconds
   // while the machine store's generation is unchanged is answered from memory, without the
   // contact's database write (its last-seen time is then up to that much old). Any change to
-  // any machine record, or the time, ends the entry, so a state change is seen at once.
+  // any machine record, any secret issued since (AgentSecrets::issued_count) or the time ends
+  // the entry, so a state change is seen at once and a cached script carries its machine's
+  // current secret.
   Result<std::string> script_for(const MacAddress& mac, const std::optional<Uuid>& uuid,
                                  std::optional<Ipv4> client_ip);
   // The PXELINUX configuration for the machine with this MAC: it boots what script_for's script
@@ -58,19 +68,24 @@ class BootService {
 
  private:
   // Records the contact (`source` goes to the event log, `file` to the log line) and returns
-  // what to render for the machine it belongs to.
+  // what to render for the machine it belongs to, with a newly issued agent secret unless it
+  // boots its local disk.
   Result<ScriptTarget> target_for(const MacAddress& mac, const std::optional<Uuid>& uuid,
                                   std::optional<Ipv4> client_ip, const char* source,
                                   const char* file);
 
+  uint64_t secrets_issued() const { return secrets_ ? secrets_->issued_count() : 0; }
+
   BootConfig config_;
   inventory::MachineStore& machines_;
   const Clock& clock_;
+  AgentSecrets* secrets_;
   std::unordered_map<MacAddress, int64_t> loader_acked_at_;
   struct CachedScript {
     std::optional<Uuid> uuid;
     std::optional<Ipv4> client_ip;
     uint64_t generation = 0;
+    uint64_t secrets_issued = 0;
     int64_t rendered_at = 0;
     std::string script;
   };

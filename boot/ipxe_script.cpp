@@ -16,9 +16,10 @@ BootChoice boot_choice(inventory::MachineState state, inventory::InstallStage st
   return BootChoice::kRuntime;
 }
 
-std::string runtime_kernel_args(const BootConfig& config, const MacAddress& mac,
-                                BootChoice choice) {
+std::string runtime_kernel_args(const BootConfig& config, const MacAddress& mac, BootChoice choice,
+                                const std::optional<std::string>& agent_secret) {
   std::string args = "slipway.url=" + config.public_url + " slipway.mac=" + mac.to_string();
+  if (agent_secret) args += " slipway.secret=" + *agent_secret;
   if (choice == BootChoice::kInstall) args += " slipway.mode=install";
   if (choice == BootChoice::kCapture) args += " slipway.mode=capture";
   if (choice == BootChoice::kRestore) args += " slipway.mode=restore";
@@ -44,7 +45,7 @@ std::string render_ipxe_script(const BootConfig& config, const ScriptTarget& t) 
   std::string assets = config.public_url + "/assets/";
   std::string kernel = assets + config.runtime_kernel;
   std::string initrd = assets + config.runtime_initrd;
-  std::string args = runtime_kernel_args(config, t.mac, choice);
+  std::string args = runtime_kernel_args(config, t.mac, choice, t.agent_secret);
   if (choice == BootChoice::kInstall && t.installer) {
     kernel = t.installer->kernel_url;
     initrd = t.installer->initrd_url;

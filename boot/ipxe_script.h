@@ -24,6 +24,9 @@ struct ScriptTarget {
   // Set when the machine installs with an installer profile: a kInstall boot starts that
   // installer instead of the runtime in install mode.
   std::optional<InstallerTarget> installer{};
+  // This boot's agent secret (AgentSecrets), set for every boot but the local disk when the
+  // appliance issues secrets: the runtime gets it as slipway.secret=, templates as AGENT_SECRET.
+  std::optional<std::string> agent_secret{};
 };
 
 // What a machine boots, by state: deployed and retired machines boot from their local disk, and
@@ -37,10 +40,12 @@ BootChoice boot_choice(inventory::MachineState state,
                        inventory::InstallStage stage = inventory::InstallStage::kNone);
 
 // The runtime's kernel arguments for this machine, the same whichever loader boots it:
-// "slipway.url=<public_url> slipway.mac=<mac>", "slipway.mode=install|capture|restore" for those,
-// and then the configured kernel_args. The loader-specific initrd= argument comes before it.
+// "slipway.url=<public_url> slipway.mac=<mac>", "slipway.secret=<secret>" when there is one,
+// "slipway.mode=install|capture|restore" for those, and then the configured kernel_args. The
+// loader-specific initrd= argument comes before it.
 std::string runtime_kernel_args(const BootConfig& config, const MacAddress& mac,
-                                BootChoice choice = BootChoice::kRuntime);
+                                BootChoice choice = BootChoice::kRuntime,
+                                const std::optional<std::string>& agent_secret = std::nullopt);
 
 // The iPXE script: the runtime from <public_url>/assets/ (in install mode for an install), the
 // installer of an installer profile, or the local disk (BIOS: iPXE exits to the next boot

@@ -32,7 +32,7 @@ std::string render_pxelinux_config(const BootConfig& config, const ScriptTarget&
   out += "  KERNEL " + config.runtime_kernel + "\n";
   // initrd= on the command line works with every PXELINUX version (INITRD needs 3.71+).
   out += "  APPEND initrd=" + config.runtime_initrd + " " +
-         runtime_kernel_args(config, t.mac, choice) + "\n";
+         runtime_kernel_args(config, t.mac, choice, t.agent_secret) + "\n";
   return out;
 }
 

@@ -133,5 +133,99 @@ TEST_F(BootServiceTest, ScriptsAreCachedPerMachineUntilTheStoreOrTheTimeMoves) {
   EXPECT_EQ(machines_.find_by_mac(mac)->interfaces[0].last_ip->to_string(), "198.18.0.122");
 }
 
+// The secret on a boot file's kernel line, "" when there is none.
+std::string secret_in(const std::string& file) {
+  size_t at = file.find("slipway.secret=");
+  if (at == std::string::npos) return "";
+  at += std::string_view("slipway.secret=").size();
+  return file.substr(at, file.find_first_of(" \n", at) - at);
+}
+
+class BootServiceSecretsTest : public BootServiceTest {
+ protected:
+  BootServiceSecretsTest()
+      : secrets_(db_, dir_ / "agent.key", clock_, 3600),
+        with_secrets_(config(), machines_, clock_, &secrets_) {}
+
+  AgentSecrets secrets_;
+  BootService with_secrets_;
+  const MacAddress a_ = *MacAddress::parse("52:54:00:00:00:31");
+  const MacAddress b_ = *MacAddress::parse("52:54:00:00:00:32");
+  const std::optional<Ipv4> ip_ = Ipv4::parse("198.18.0.131");
+};
+
+TEST_F(BootServiceSecretsTest, EachMachinesScriptCarriesItsOwnNewSecret) {
+  auto a = with_secrets_.script_for(a_, std::nullopt, ip_);
+  auto b = with_secrets_.script_for(b_, std::nullopt, ip_);
+  ASSERT_TRUE(a && b);
+  const std::string sa = secret_in(*a), sb = secret_in(*b);
+  ASSERT_FALSE(sa.empty()) << *a;
+  ASSERT_FALSE(sb.empty()) << *b;
+  EXPECT_NE(sa, sb);
+  EXPECT_EQ(a->find(sb), std::string::npos) << "a script never carries another machine's secret";
+  EXPECT_EQ(secrets_.verify(sa)->mac, a_);
+  EXPECT_EQ(secrets_.verify(sb)->mac, b_);
+  EXPECT_NE(a->find("slipway.mac=52:54:00:00:00:31 slipway.secret=" + sa), std::string::npos);
+
+  // The PXELINUX config is a boot of its own: a new secret, which supersedes the script's.
+  auto pxe = with_secrets_.pxelinux_config_for(a_, ip_);
+  ASSERT_TRUE(pxe);
+  const std::string sp = secret_in(*pxe);
+  ASSERT_FALSE(sp.empty()) << *pxe;
+  EXPECT_NE(sp, sa);
+  EXPECT_TRUE(secrets_.verify(sp));
+  EXPECT_FALSE(secrets_.verify(sa));
+}
+
+TEST_F(BootServiceSecretsTest, ScriptsOfTheLocalDiskCarryNoSecretAndIssueNone) {
+  auto first = with_secrets_.script_for(a_, std::nullopt, ip_);
+  ASSERT_TRUE(first);
+  const std::string installed_with = secret_in(*first);
+  ASSERT_TRUE(
+      machines_.transition(a_.to_string(), inventory::MachineState::kRetired, "test", "operator"));
+  const uint64_t issued = secrets_.issued_count();
+  clock_.advance(BootService::kScriptCacheSeconds);
+  auto disk = with_secrets_.script_for(a_, std::nullopt, ip_);
+  auto pxe = with_secrets_.pxelinux_config_for(a_, ip_);
+  ASSERT_TRUE(disk && pxe);
+  EXPECT_EQ(disk->find("slipway.secret"), std::string::npos) << *disk;
+  EXPECT_EQ(pxe->find("slipway.secret"), std::string::npos) << *pxe;
+  EXPECT_EQ(secrets_.issued_count(), issued);
+  // The boot before keeps its secret (an installed system's first boot sends it).
+  EXPECT_EQ((*secrets_.current(a_))->secret, installed_with);
+}
+
+TEST_F(BootServiceSecretsTest, ACachedScriptCarriesTheMachinesCurrentSecret) {
+  auto first = with_secrets_.script_for(a_, std::nullopt, ip_);
+  auto again = with_secrets_.script_for(a_, std::nullopt, ip_);
+  ASSERT_TRUE(first && again);
+  EXPECT_EQ(*again, *first) << "a hit within the window";
+  EXPECT_TRUE(secrets_.verify(secret_in(*again)));
+
+  // Another boot of the same machine (here its PXELINUX config) ends the entry.
+  ASSERT_TRUE(with_secrets_.pxelinux_config_for(a_, ip_));
+  auto after = with_secrets_.script_for(a_, std::nullopt, ip_);
+  ASSERT_TRUE(after);
+  EXPECT_NE(secret_in(*after), secret_in(*first));
+  EXPECT_EQ(secret_in(*after), (*secrets_.current(a_))->secret);
+
+  // So does a secret issued by anyone else.
+  auto cached = with_secrets_.script_for(a_, std::nullopt, ip_);
+  ASSERT_TRUE(cached);
+  EXPECT_EQ(*cached, *after);
+  ASSERT_TRUE(secrets_.issue(a_));
+  auto fresh = with_secrets_.script_for(a_, std::nullopt, ip_);
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(secret_in(*fresh), (*secrets_.current(a_))->secret);
+  EXPECT_TRUE(secrets_.verify(secret_in(*fresh)));
+}
+
+TEST_F(BootServiceTest, WithoutAgentSecretsScriptsCarryNone) {
+  auto script = service_.script_for(*MacAddress::parse("52:54:00:00:00:41"), std::nullopt,
+                                    Ipv4::parse("198.18.0.141"));
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->find("slipway.secret"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace slipway::boot
