@@ -99,7 +99,7 @@ void add_boot_choice(TemplateContext& ctx, const MachineTemplateInputs& in) {
   ctx.set("RUNTIME_KERNEL_URL", assets + b.runtime_kernel);
   ctx.set("RUNTIME_INITRD_URL", assets + b.runtime_initrd);
   ctx.set("RUNTIME_INITRD_NAME", std::filesystem::path(b.runtime_initrd).filename().string());
-  ctx.set("RUNTIME_KERNEL_ARGS", runtime_kernel_args(b, in.boot_mac, choice));
+  ctx.set("RUNTIME_KERNEL_ARGS", runtime_kernel_args(b, in.boot_mac, choice, in.agent_secret));
 }
 
 }  // namespace
@@ -150,6 +150,7 @@ TemplateContext machine_template_context(const MachineTemplateInputs& in) {
   ctx.set("SEED_URL", seed_url(in.boot, in.boot_mac));
   ctx.set("FIRSTBOOT_URL", firstboot_url(in.boot));
   ctx.set("PROGRESS_URL", in.boot.public_url + "/api/v1/agent/install/progress");
+  if (in.agent_secret) ctx.set("AGENT_SECRET", *in.agent_secret);
   add_boot_choice(ctx, in);
   if (in.facts.is_object()) add_facts(ctx, in.facts, "FACT");
   return ctx;

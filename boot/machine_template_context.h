@@ -4,7 +4,7 @@
 // documented in boot/README.md ("Template variables"); the main ones:
 //
 //   HOSTNAME STATE FIRMWARE ARCH UUID? BOOT_MAC BOOT_IP? LAST_IP? DISK? PROFILE? IMAGE?
-//   SERVER_URL ASSETS_URL SEED_URL FIRSTBOOT_URL PROGRESS_URL IMAGE_URL?
+//   SERVER_URL ASSETS_URL SEED_URL FIRSTBOOT_URL PROGRESS_URL IMAGE_URL? AGENT_SECRET?
 //   {{#INTERFACES}} INTERFACE_MAC INTERFACE_IP? INTERFACE_NAME? {{#INTERFACE_BOOT}}
 //   {{#DISKS}} DISK_NAME DISK_SIZE_BYTES DISK_MODEL? DISK_SERIAL?
 //   {{#LABELS}} LABEL_KEY LABEL_VALUE; LABEL_<KEY> per label
@@ -15,6 +15,7 @@
 // ("?": optional, set only when known; use it inside {{#NAME}}..{{/NAME}}).
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct MachineTemplateInputs {
   // Keys for every machine (slipway.yaml install.ssh_authorized_keys); the profile's follow.
   const std::vector<std::string>& ssh_authorized_keys;
   const BootConfig& boot;
+  // The machine's current agent secret (ScriptTarget::agent_secret, AgentSecrets::current):
+  // AGENT_SECRET, and slipway.secret= in RUNTIME_KERNEL_ARGS. Absent: neither.
+  std::optional<std::string> agent_secret = std::nullopt;
 };
 
 TemplateContext machine_template_context(const MachineTemplateInputs& in);

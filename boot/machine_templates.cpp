@@ -10,8 +10,9 @@ using inventory::Refusal;
 
 MachineTemplates::MachineTemplates(const BootConfig& boot, const std::vector<Profile>& profiles,
                                    const InstallConfig& install,
-                                   const inventory::MachineStore& machines)
-    : boot_(boot), profiles_(profiles), install_(install), machines_(machines) {
+                                   const inventory::MachineStore& machines,
+                                   const AgentSecrets* secrets)
+    : boot_(boot), profiles_(profiles), install_(install), machines_(machines), secrets_(secrets) {
   for (const auto& p : profiles_) any_ipxe_ = any_ipxe_ || p.templates.contains("ipxe");
   // Parses the built-ins now, at start-up (parsing briefly captures std::cerr), not on the first
   // request.
@@ -51,8 +52,14 @@ inventory::Outcome<std::string> MachineTemplates::render(const MacAddress& mac,
                    "no template '" + std::string(name) + "' for machine " + machine->name +
                        (profile ? " (profile " + profile->name + ")" : " (no profile)")};
   }
+  std::optional<std::string> secret;
+  if (secrets_) {
+    auto current = secrets_->current(mac);
+    if (!current) return Refusal{Refusal::Kind::kStorage, current.error().message};
+    if (*current) secret = (*current)->secret;
+  }
   auto context = machine_template_context(
-      {*machine, mac, facts, profile, install_.ssh_authorized_keys, boot_});
+      {*machine, mac, facts, profile, install_.ssh_authorized_keys, boot_, secret});
   auto rendered = render_machine_template(*set, name, context);
   if (!rendered) {
     return Refusal{Refusal::Kind::kInvalid,
@@ -68,8 +75,9 @@ std::optional<Result<std::string>> MachineTemplates::ipxe_script(const ScriptTar
   nlohmann::json facts = inventory::facts_object(machines_, *machine);
   const Profile* profile = profile_of(*machine, facts);
   if (!profile || !profile->templates.contains("ipxe")) return std::nullopt;
-  auto context = machine_template_context(
-      {*machine, target.mac, facts, profile, install_.ssh_authorized_keys, boot_});
+  auto context =
+      machine_template_context({*machine, target.mac, facts, profile, install_.ssh_authorized_keys,
+                                boot_, target.agent_secret});
   auto rendered = render_machine_template(profile->templates, "ipxe", context);
   if (!rendered) return Error{"machine " + machine->name + ": " + rendered.error().message};
   return rendered;
@@ -93,8 +101,9 @@ std::optional<Result<InstallerTarget>> MachineTemplates::installer_for(
   InstallerTarget out{profile->name, url(in.kernel), url(in.initrd), in.cmdline};
   if (in.cmdline_template.contains("cmdline")) {
     nlohmann::json facts = inventory::facts_object(machines_, *machine);
-    auto context = machine_template_context(
-        {*machine, target.mac, facts, profile, install_.ssh_authorized_keys, boot_});
+    auto context =
+        machine_template_context({*machine, target.mac, facts, profile,
+                                  install_.ssh_authorized_keys, boot_, target.agent_secret});
     auto rendered = render_machine_template(in.cmdline_template, "cmdline", context);
     if (!rendered) return Error{"machine " + machine->name + ": " + rendered.error().message};
     out.cmdline = std::move(*rendered);

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "boot/agent_secrets.h"
 #include "boot/boot_config.h"
 #include "boot/ipxe_script.h"
 #include "boot/profile.h"
@@ -30,20 +31,22 @@ struct InstallConfig {
 
 class MachineTemplates {
  public:
-  // Everything must outlive this object.
+  // Everything must outlive this object. `secrets` null: templates get no AGENT_SECRET.
   MachineTemplates(const BootConfig& boot, const std::vector<Profile>& profiles,
-                   const InstallConfig& install, const inventory::MachineStore& machines);
+                   const InstallConfig& install, const inventory::MachineStore& machines,
+                   const AgentSecrets* secrets = nullptr);
 
-  // Template `name` rendered for the machine with this MAC (its boot MAC). Refusals: kNotFound
-  // for an unknown machine or template (the message says which), kInvalid for a rendering
-  // error (render_machine_template's message: the missing variable and its line).
+  // Template `name` rendered for the machine with this MAC (its boot MAC), with its current
+  // agent secret as AGENT_SECRET when it has one. Refusals: kNotFound for an unknown machine or
+  // template (the message says which), kInvalid for a rendering error (render_machine_template's
+  // message: the missing variable and its line).
   inventory::Outcome<std::string> render(const MacAddress& mac, std::string_view name) const;
 
   // Whether any profile has an `ipxe` template (when none has, the generated script is used
   // without looking anything up).
   bool any_ipxe_template() const { return any_ipxe_; }
-  // The machine's profile's `ipxe` template rendered for it; nullopt when its profile has none
-  // (the generated script applies).
+  // The machine's profile's `ipxe` template rendered for it (with target.agent_secret); nullopt
+  // when its profile has none (the generated script applies).
   std::optional<Result<std::string>> ipxe_script(const ScriptTarget& target) const;
   // For a machine installing (image not yet written) with an installer profile: that
   // installer's kernel and initrd URLs (asset paths under <public_url>/assets/, URLs as given)
@@ -58,6 +61,7 @@ class MachineTemplates {
   const std::vector<Profile>& profiles_;
   const InstallConfig& install_;
   const inventory::MachineStore& machines_;
+  const AgentSecrets* secrets_;
   bool any_ipxe_ = false;
 };
 

@@ -26,6 +26,8 @@ constexpr const char* kFacts = R"({
   "nics": [{"name": "ens3", "mac": "52:54:00:e5:00:01"}, {"name": "ens4", "mac": "52:54:00:e5:00:02"}]
 })";
 
+constexpr size_t npos = std::string::npos;
+
 MacAddress mac(const char* text) { return *MacAddress::parse(text); }
 
 class MachineTemplatesTest : public ::testing::Test {
@@ -355,6 +357,41 @@ TEST_F(MachineTemplatesTest, AnInstallerCommandLineThatDoesNotRenderFailsTheScri
   ASSERT_FALSE(script);
   EXPECT_NE(script.error().message.find("no value for variable DOMAIN"), std::string::npos)
       << script.error().message;
+}
+
+// The built-ins' first-boot and progress calls carry the machine's current agent secret, and
+// only its own; a machine without one renders without the header.
+TEST_F(MachineTemplatesTest, TemplatesGetTheMachinesCurrentAgentSecret) {
+  discovered();
+  discovered("52:54:00:e5:00:0a");
+  AgentSecrets secrets(db_, dir_ / "agent.key", clock_, 3600);
+  std::vector<Profile> none;
+  MachineTemplates templates(boot_, none, install_, machines_, &secrets);
+  auto plain = templates.render(mac("52:54:00:e5:00:09"), "kickstart");
+  ASSERT_TRUE(plain) << plain.refusal().message;
+  EXPECT_EQ(plain->find("Authorization"), std::string::npos) << *plain;
+
+  auto mine = secrets.issue(mac("52:54:00:e5:00:09"));
+  auto other = secrets.issue(mac("52:54:00:e5:00:0a"));
+  ASSERT_TRUE(mine && other);
+  const std::string header = "-H \"Authorization: Bearer " + mine->secret + "\"";
+  for (const char* name : {"kickstart", "preseed"}) {
+    auto out = templates.render(mac("52:54:00:e5:00:09"), name);
+    ASSERT_TRUE(out) << out.refusal().message;
+    EXPECT_NE(out->find("ExecStart=/usr/bin/curl -fsS -X POST --retry 10 " + header), npos) << *out;
+    EXPECT_NE(out->find("'Content-Type: application/json' " + header), npos) << *out;
+    EXPECT_EQ(out->find(other->secret), npos);
+  }
+  auto user_data = templates.render(mac("52:54:00:e5:00:09"), "user-data");
+  ASSERT_TRUE(user_data);
+  EXPECT_NE(user_data->find("-H, \"Authorization: Bearer " + mine->secret + "\""), npos)
+      << *user_data;
+
+  // Expired: no longer given out.
+  clock_.advance(3600);
+  auto late = templates.render(mac("52:54:00:e5:00:09"), "kickstart");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->find("Authorization"), std::string::npos);
 }
 
 }  // namespace
