@@ -12,7 +12,7 @@ using Clock = std::chrono::steady_clock;
 
 Result<std::string> get_text_retrying(const AgentSettings& s, const std::string& api_path,
                                       size_t max_bytes, const std::string& what) {
-  const HttpGet get{s.appliance.ip, s.appliance.port, s.appliance.target(api_path)};
+  const HttpGet get{s.appliance.ip, s.appliance.port, s.appliance.target(api_path), s.secret};
   Result<std::string> text = Error{"not asked"};
   for (int attempt = 0; attempt < 10; ++attempt) {
     text = http_get_text(get, std::chrono::seconds(10), max_bytes);
@@ -28,7 +28,8 @@ Result<HttpReply> send_to_appliance(const AgentSettings& s, const std::string& a
                                     const std::string& content_type, std::string body,
                                     std::chrono::seconds timeout, int attempts) {
   HttpPost post{s.appliance.ip, s.appliance.port, s.appliance.target(api_path),
-                content_type,   std::move(body),  method};
+                content_type,   std::move(body),  method,
+                s.secret};
   Result<HttpReply> reply = Error{"not sent"};
   for (int i = 0; i < attempts; ++i) {
     if (i > 0) std::this_thread::sleep_for(std::chrono::seconds(2));

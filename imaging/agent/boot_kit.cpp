@@ -25,8 +25,9 @@ constexpr auto kIdle = std::chrono::seconds(60);
 constexpr uint64_t kMaxBootFileBytes = 16 << 20;
 
 Result<std::vector<uint8_t>> fetch(const InstallSettings& s, const std::string& path) {
-  auto text = http_get_text(HttpGet{s.appliance.ip, s.appliance.port, s.appliance.target(path)},
-                            kIdle, kMaxBootFileBytes);
+  auto text =
+      http_get_text(HttpGet{s.appliance.ip, s.appliance.port, s.appliance.target(path), s.secret},
+                    kIdle, kMaxBootFileBytes);
   if (!text) return Error{"fetching " + path + ": " + text.error().message};
   return std::vector<uint8_t>(text->begin(), text->end());
 }

@@ -46,6 +46,17 @@ std::optional<std::string> KernelCmdline::get(std::string_view key) const {
   return std::nullopt;
 }
 
+std::optional<std::string> agent_secret(const KernelCmdline& cmdline) {
+  auto value = cmdline.get("slipway.secret");
+  if (!value || value->empty() || value->size() > 256) return std::nullopt;
+  for (char c : *value) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
+    if (!ok) return std::nullopt;
+  }
+  return value;
+}
+
 std::string ApplianceUrl::to_string() const {
   std::string s = "http://" + ip.to_string();
   if (port != 80) s += ":" + std::to_string(port);

@@ -38,6 +38,11 @@ class KernelCmdline {
   std::vector<std::pair<std::string, std::string>> params_;
 };
 
+// The agent secret of this boot (slipway.secret=, put there by the appliance's boot file), sent
+// as Authorization: Bearer on every request. nullopt when absent, or when it is not 1 to 256
+// characters of A-Z a-z 0-9 '-' '_' (it goes into a header line as it is).
+std::optional<std::string> agent_secret(const KernelCmdline& cmdline);
+
 // Where the appliance listens. Only http:// with an IPv4 literal: the runtime has no resolver
 // and no trust store, and the appliance is on the machine's own LAN.
 struct ApplianceUrl {

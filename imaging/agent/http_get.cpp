@@ -35,7 +35,8 @@ Result<uint64_t> http_get(const HttpGet& get, std::chrono::milliseconds idle, ui
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   const tcp::endpoint endpoint(asio::ip::address_v4(get.ip.value()), get.port);
-  auto req = appliance_request<bhttp::empty_body>(bhttp::verb::get, get.target, get.ip, get.port);
+  auto req = appliance_request<bhttp::empty_body>(bhttp::verb::get, get.target, get.ip, get.port,
+                                                  get.bearer);
 
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::buffer_body> parser;

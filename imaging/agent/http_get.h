@@ -18,6 +18,7 @@ struct HttpGet {
   Ipv4 ip;
   uint16_t port = 80;
   std::string target;  // "/images/sha256/<hex>"
+  std::string bearer;  // the agent secret sent as Authorization: Bearer; empty: none
 };
 
 using BodySink = std::function<Status(std::span<const uint8_t>)>;

@@ -34,7 +34,8 @@ Result<HttpReply> http_post(const HttpPost& post, std::chrono::milliseconds time
   beast::tcp_stream stream(ioc);
   const tcp::endpoint endpoint(asio::ip::address_v4(post.ip.value()), post.port);
 
-  auto req = appliance_request<bhttp::string_body>(post.method, post.target, post.ip, post.port);
+  auto req = appliance_request<bhttp::string_body>(post.method, post.target, post.ip, post.port,
+                                                   post.bearer);
   req.set(bhttp::field::content_type, post.content_type);
   req.body() = post.body;
   req.prepare_payload();

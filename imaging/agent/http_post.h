@@ -28,6 +28,7 @@ struct HttpPost {
   std::string content_type;
   std::string body;  // a few MiB at most: it is sent from memory
   boost::beast::http::verb method = boost::beast::http::verb::post;
+  std::string bearer = {};  // the agent secret sent as Authorization: Bearer; empty: none
 };
 
 // Connects, sends the request (Connection: close) and reads the whole reply. Blocks at most

@@ -13,17 +13,19 @@
 
 namespace slipway::imaging::agent {
 
-// An HTTP/1.1 request to the appliance: Host (its address and port), the agent's User-Agent and
-// Connection: close (one request per connection).
+// An HTTP/1.1 request to the appliance: Host (its address and port), the agent's User-Agent,
+// Connection: close (one request per connection) and, when the agent has its boot's secret
+// (slipway.secret=), Authorization: Bearer <secret>.
 template <class Body>
 boost::beast::http::request<Body> appliance_request(boost::beast::http::verb verb,
                                                     const std::string& target, Ipv4 ip,
-                                                    uint16_t port) {
+                                                    uint16_t port, const std::string& bearer) {
   namespace bhttp = boost::beast::http;
   bhttp::request<Body> req(verb, target, 11);
   req.set(bhttp::field::host, ip.to_string() + ":" + std::to_string(port));
   req.set(bhttp::field::user_agent, "slipway-agent");
   req.set(bhttp::field::connection, "close");
+  if (!bearer.empty()) req.set(bhttp::field::authorization, "Bearer " + bearer);
   return req;
 }
 

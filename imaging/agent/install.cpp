@@ -126,7 +126,8 @@ int run_install(const InstallSettings& s) {
                      disk->size_bytes);
   const auto start = Clock::now();
   report.send("writing", 0, plan->image.size, "to " + device);
-  const HttpGet image_get{s.appliance.ip, s.appliance.port, s.appliance.target(plan->image.path)};
+  const HttpGet image_get{s.appliance.ip, s.appliance.port, s.appliance.target(plan->image.path),
+                          s.secret};
   auto got =
       http_get(image_get, kIdle, plan->image.size, [&](std::span<const uint8_t> piece) -> Status {
         if (auto st2 = writer.feed(piece); !st2) return st2;

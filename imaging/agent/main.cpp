@@ -25,6 +25,7 @@ namespace {
 using namespace slipway;
 using namespace slipway::imaging;
 using namespace slipway::imaging::agent;
+namespace http = boost::beast::http;
 
 constexpr std::string_view kReportPath = "/api/v1/agent/report";
 constexpr int kExitDeliveryFailed = 1;
@@ -100,7 +101,10 @@ int run_report(const ReportOptions& opt) {
       " ip=" + (facts->ip ? facts->ip->to_string() : "none") + " to " + url->to_string() +
       std::string(kReportPath));
 
-  HttpPost post{url->ip, url->port, url->target(kReportPath), "application/json", body};
+  const std::string secret = agent_secret(cmdline).value_or("");
+  if (secret.empty()) say("warning: no agent secret (slipway.secret=): the report may be refused");
+  HttpPost post{url->ip,          url->port, url->target(kReportPath), "application/json", body,
+                http::verb::post, secret};
   PostAttempt attempt = [&](Millis timeout) -> Result<unsigned> {
     auto reply = http_post(post, timeout);
     if (!reply) return reply.error();
@@ -154,6 +158,11 @@ int run_machine_command(const MachineOptions& opt, const char* mode,
   AgentSettings settings;
   settings.appliance = *url;
   settings.mac = *mac;
+  settings.secret = agent_secret(cmdline).value_or("");
+  if (settings.secret.empty()) {
+    say(std::string("warning: no agent secret (slipway.secret=): ") + mode +
+        " requests may be refused");
+  }
   settings.sys_root = opt.sys_root;
   settings.dev_root = opt.dev_root;
   settings.say = [](const std::string& line) { say(line); };

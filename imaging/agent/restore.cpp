@@ -57,7 +57,7 @@ RestoreTarget restore_target(const OpenTarget& t) {
 ChunkSource appliance_chunks(const AgentSettings& s) {
   return [&s](const std::string& sha256) -> Result<std::vector<uint8_t>> {
     const HttpGet get{s.appliance.ip, s.appliance.port,
-                      s.appliance.target("/api/v1/agent/chunks/" + sha256)};
+                      s.appliance.target("/api/v1/agent/chunks/" + sha256), s.secret};
     Result<std::string> body = Error{"not asked"};
     for (int attempt = 0; attempt < 3 && !body; ++attempt) {
       if (attempt > 0) std::this_thread::sleep_for(std::chrono::seconds(2));

@@ -117,7 +117,8 @@ Result<TarballResult> deploy_tarball(const InstallSettings& s, const InstallPlan
   auto child = PipedChild::start(tar);
   if (!child) return fail(child.error().message);
   TarFeeder feeder(std::move(*child), plan.image.format == "tar.zst");
-  const HttpGet get{s.appliance.ip, s.appliance.port, s.appliance.target(plan.image.path)};
+  const HttpGet get{s.appliance.ip, s.appliance.port, s.appliance.target(plan.image.path),
+                    s.secret};
   auto got = http_get(get, kIdle, plan.image.size, [&](std::span<const uint8_t> piece) -> Status {
     if (auto r = feeder.feed(piece); !r) return r;
     progress(feeder.received());

@@ -115,5 +115,23 @@ TEST(ApplianceUrlTest, RefusesWhatTheRuntimeCannotReach) {
   }
 }
 
+TEST(AgentSecretTest, TheSecretComesFromTheCommandLineWhenItIsHeaderSafe) {
+  const std::string secret = "sa1_0123456789abcdef0123456789abcdef_" + std::string(43, 'A');
+  auto c = KernelCmdline::parse(
+      "slipway.url=http://198.18.0.1:8080 slipway.mac=52:54:00:77:00:01 "
+      "slipway.secret=" +
+      secret + " console=ttyS0");
+  EXPECT_EQ(agent_secret(c), secret);
+  EXPECT_EQ(agent_secret(KernelCmdline::parse("slipway.url=http://198.18.0.1")), std::nullopt);
+  for (const char* bad : {"slipway.secret=", "slipway.secret=\"a b\"", "slipway.secret=a;b",
+                          "slipway.secret=a:b", "slipway.secret"}) {
+    EXPECT_EQ(agent_secret(KernelCmdline::parse(bad)), std::nullopt) << bad;
+  }
+  EXPECT_EQ(agent_secret(KernelCmdline::parse("slipway.secret=" + std::string(257, 'a'))),
+            std::nullopt);
+  // The last one wins, as for every parameter.
+  EXPECT_EQ(agent_secret(KernelCmdline::parse("slipway.secret=old slipway.secret=new")), "new");
+}
+
 }  // namespace
 }  // namespace slipway::imaging::agent
