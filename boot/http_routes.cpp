@@ -115,6 +115,11 @@ void add_ca_route(http::Router& router, std::string ca_pem) {
   router.add(
       bhttp::verb::get, "/tls/ca.crt",
       [pem = std::move(ca_pem)](const http::RequestContext& ctx) -> http::Response {
+        if (pem.empty()) {
+          return http::error_response(ctx.request, bhttp::status::not_found,
+                                      "this appliance has no CA to hand out (https is off or its "
+                                      "certificate came without https.ca_cert)");
+        }
         auto res =
             http::make_response(ctx.request, bhttp::status::ok, pem, "application/x-pem-file");
         res.set(bhttp::field::content_disposition, "attachment; filename=\"slipway-ca.crt\"");

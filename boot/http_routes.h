@@ -25,7 +25,8 @@ void add_boot_routes(http::Router& router, BootService& service, const ConfinedR
 // `templates` and `metrics` must outlive the router.
 void add_template_routes(http::Router& router, const MachineTemplates& templates, Metrics& metrics);
 
-// `ca_pem`: the CA certificate HTTPS clients should trust.
+// `ca_pem`: the CA certificate HTTPS clients should trust; empty when the appliance has none to
+// hand out (HTTPS off, or a configured certificate without ca_cert): then 404.
 void add_ca_route(http::Router& router, std::string ca_pem);
 
 }  // namespace slipway::boot

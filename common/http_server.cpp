@@ -18,6 +18,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 
 #include "common/log.h"
 #include "common/url.h"
@@ -48,13 +49,96 @@ StringResponse error_response(const Request& req, bhttp::status status, std::str
   return json_response(req, status, body.dump() + "\n");
 }
 
+std::string_view to_string(Access access) {
+  switch (access) {
+    case Access::kPublic:
+      return "public";
+    case Access::kAgent:
+      return "agent";
+    case Access::kViewer:
+      return "viewer";
+    case Access::kOperator:
+      return "operator";
+    case Access::kAdmin:
+      return "admin";
+  }
+  return "?";
+}
+
+std::optional<Access> parse_role(std::string_view text) {
+  for (Access a : {Access::kViewer, Access::kOperator, Access::kAdmin}) {
+    if (text == to_string(a)) return a;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+std::string route_name(bhttp::verb method, std::string_view path) {
+  return std::string(bhttp::to_string(method)) + " " + std::string(path);
+}
+
+}  // namespace
+
+void Router::set_access(std::span<const RouteAccess> table, AccessControl& control) {
+  if (!routes_.empty()) throw std::logic_error("Router::set_access after routes were added");
+  table_ = table;
+  control_ = &control;
+}
+
+void Router::declare(Route& route) const {
+  if (!control_) return;
+  bool declared = false;
+  for (const auto& e : table_) {
+    if (e.method != route.method || e.path != route.path || e.prefix != route.prefix) continue;
+    if (e.last_segment.empty()) {
+      route.access = e.access;
+      declared = true;
+    } else {
+      route.refined.emplace_back(e.last_segment, e.access);
+    }
+  }
+  if (!declared) {
+    throw std::logic_error("route " + route_name(route.method, route.path) +
+                           (route.prefix ? " (prefix)" : "") +
+                           " has no entry in the route access table");
+  }
+}
+
+std::vector<std::string> Router::unregistered_access_entries() const {
+  std::vector<std::string> missing;
+  for (const auto& e : table_) {
+    bool found = std::any_of(routes_.begin(), routes_.end(), [&](const Route& r) {
+      return r.method == e.method && r.path == e.path && r.prefix == e.prefix;
+    });
+    if (!found) missing.push_back(route_name(e.method, e.path));
+  }
+  return missing;
+}
+
 void Router::add(bhttp::verb method, std::string path, Handler handler) {
-  routes_.push_back({method, std::move(path), false, std::move(handler)});
+  Route route{method, std::move(path), false, std::move(handler), 0, Access::kPublic, {}};
+  declare(route);
+  routes_.push_back(std::move(route));
 }
 
 void Router::add_prefix(bhttp::verb method, std::string prefix, Handler handler,
                         size_t body_limit) {
-  routes_.push_back({method, std::move(prefix), true, std::move(handler), body_limit});
+  Route route{method, std::move(prefix), true, std::move(handler), body_limit, Access::kPublic, {}};
+  declare(route);
+  routes_.push_back(std::move(route));
+}
+
+Access Router::Route::access_for(std::string_view rest) const {
+  if (refined.empty()) return access;
+  // The last segment that is not empty: "NAME/export/" and "NAME//export" are "export" too.
+  while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  std::string_view last =
+      rest.substr(rest.rfind('/') == std::string_view::npos ? 0 : rest.rfind('/') + 1);
+  for (const auto& [segment, a] : refined) {
+    if (segment == last) return a;
+  }
+  return access;
 }
 
 bool Router::Route::matches(const std::string& p) const {
@@ -130,13 +214,33 @@ Response Router::dispatch(const Request& req, const asio::ip::address& remote,
   if (route) *route = match->path;
   RequestContext ctx{req, *path, std::move(*query), {}, remote};
   if (match->prefix) ctx.rest = std::string_view(ctx.path).substr(match->path.size());
-  try {
-    Response res = match->handler(ctx);
-    return head ? strip_body(std::move(res)) : res;
-  } catch (const std::exception& e) {
-    log::get("http")->error("handler failed path={} error=\"{}\"", ctx.path, e.what());
-    return error_response(req, bhttp::status::internal_server_error, "internal error");
+  const Access required = match->access_for(ctx.rest);
+  std::optional<Principal> principal;
+  if (control_) {
+    if (required == Access::kPublic) {
+      principal = Principal{"anonymous", Access::kPublic, std::nullopt};
+    } else {
+      auto decision = control_->authorize(req, remote, required, match->path);
+      if (auto* refusal = std::get_if<StringResponse>(&decision)) {
+        return head ? strip_body(std::move(*refusal)) : Response(std::move(*refusal));
+      }
+      principal = std::move(std::get<Principal>(decision));
+    }
+    ctx.principal = &*principal;
   }
+  Response res = [&]() -> Response {
+    try {
+      return match->handler(ctx);
+    } catch (const std::exception& e) {
+      log::get("http")->error("handler failed path={} error=\"{}\"", ctx.path, e.what());
+      return error_response(req, bhttp::status::internal_server_error, "internal error");
+    }
+  }();
+  if (control_ && required != Access::kPublic) {
+    unsigned status = std::visit([](const auto& r) { return r.result_int(); }, res);
+    control_->completed(ctx, required, match->path, status);
+  }
+  return head ? strip_body(std::move(res)) : res;
 }
 
 namespace {

@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -35,6 +36,7 @@
 
 #include "common/access_log.h"
 #include "common/file_range_body.h"
+#include "common/mac_address.h"
 #include "common/metrics.h"
 #include "common/result.h"
 
@@ -47,12 +49,29 @@ using StringResponse = bhttp::response<bhttp::string_body>;
 using FileResponse = bhttp::response<FileRangeBody>;
 using Response = std::variant<StringResponse, FileResponse>;
 
+// Who may reach a route. Public: anyone (boot files, scripts, /healthz). Agent: the runtime of
+// one machine, by the per-boot secret its iPXE script gave it. Viewer < Operator < Admin: the
+// roles of API tokens, each allowed what the ones before it are.
+enum class Access : uint8_t { kPublic, kAgent, kViewer, kOperator, kAdmin };
+std::string_view to_string(Access access);
+// "viewer", "operator" or "admin": the roles a token can have.
+std::optional<Access> parse_role(std::string_view text);
+
+// Who sent a request, as the AccessControl established it.
+struct Principal {
+  std::string who;                    // "token:<id>(<name>)", "agent:<mac>", "anonymous"
+  Access role = Access::kPublic;      // a token's role; kAgent for an agent's secret
+  std::optional<MacAddress> machine;  // agents: the machine the secret was issued to
+};
+
 struct RequestContext {
   const Request& request;
   std::string path;                          // percent-decoded, without the query string
   std::map<std::string, std::string> query;  // decoded query parameters
   std::string_view rest;                     // prefix routes: what follows the prefix
   boost::asio::ip::address remote;
+  // Set by a Router with access control (never null there); null in one without.
+  const Principal* principal = nullptr;
 };
 
 using Handler = std::function<Response(const RequestContext&)>;
@@ -63,8 +82,43 @@ StringResponse json_response(const Request& req, bhttp::status status, std::stri
 // A JSON body {"error": message}.
 StringResponse error_response(const Request& req, bhttp::status status, std::string_view message);
 
+// One entry of the route table: who may reach the route `method` `path` (a prefix route's prefix
+// when `prefix`). An entry with a `last_segment` refines a prefix route's access for the paths
+// whose last segment is that word (POST /api/v1/snapshots/NAME/export needs more than .../verify).
+struct RouteAccess {
+  bhttp::verb method;
+  std::string_view path;
+  bool prefix;
+  Access access;
+  std::string_view last_segment = {};
+};
+
+// Decides who a request is from and whether they may reach a route. Implemented by the control
+// plane (API tokens, agent secrets, audit); the Router only asks.
+class AccessControl {
+ public:
+  virtual ~AccessControl() = default;
+  // Whether `req` from `remote` may reach `route`, which requires `required` (never kPublic):
+  // the principal, or the refusal to answer with (401, 403, 429).
+  virtual std::variant<Principal, StringResponse> authorize(const Request& req,
+                                                            const boost::asio::ip::address& remote,
+                                                            Access required,
+                                                            std::string_view route) = 0;
+  // After the handler of an authorized request ran; `status` is its answer.
+  virtual void completed(const RequestContext& ctx, Access required, std::string_view route,
+                         unsigned status) = 0;
+};
+
 class Router {
  public:
+  // Puts every route under `table`: from then on add() and add_prefix() throw std::logic_error
+  // for a route the table has no entry for, and dispatch() asks `control` before a handler of a
+  // route that is not public runs. Call before any add(). Both must outlive the router.
+  void set_access(std::span<const RouteAccess> table, AccessControl& control);
+  // The table's entries no route was registered for, as "POST /api/v1/x": a table that has
+  // drifted from the routes, to fail the start on.
+  std::vector<std::string> unregistered_access_entries() const;
+
   void add(bhttp::verb method, std::string path, Handler handler);
   // Matches every path that starts with `prefix`; `prefix` must end with '/'. `body_limit`, when
   // not 0, replaces the server's body limit for requests to this route (chunk uploads).
@@ -89,9 +143,17 @@ class Router {
     bool prefix;
     Handler handler;
     size_t body_limit = 0;
+    Access access = Access::kPublic;
+    // Prefix routes: (last path segment, access) pairs that override `access`.
+    std::vector<std::pair<std::string, Access>> refined;
     bool matches(const std::string& p) const;
+    Access access_for(std::string_view rest) const;
   };
+  void declare(Route& route) const;  // the table's access for it; throws when it has none
+
   std::vector<Route> routes_;
+  std::span<const RouteAccess> table_;
+  AccessControl* control_ = nullptr;
 };
 
 struct Limits {

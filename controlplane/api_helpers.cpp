@@ -46,7 +46,10 @@ Result<json> object_body(const http::RequestContext& ctx) {
   return doc;
 }
 
-std::string actor(const http::RequestContext& ctx) { return "api:" + ctx.remote.to_string(); }
+std::string actor(const http::RequestContext& ctx) {
+  std::string source = "api:" + ctx.remote.to_string();
+  return ctx.principal ? ctx.principal->who + " " + source : source;
+}
 
 http::Response machine_answer(const http::RequestContext& ctx,
                               const inventory::Outcome<inventory::Machine>& outcome) {

@@ -20,7 +20,7 @@ http::Response machine_answer(const http::RequestContext& ctx,
                               const inventory::Outcome<inventory::Machine>& outcome);
 // The JSON object body of an operator request ({} when empty), or why it is not one.
 Result<nlohmann::json> object_body(const http::RequestContext& ctx);
-// Who asked, for the event log: there is no authentication yet, so the client's address.
+// Who asked, for the event log: the principal (a token's id and name) and the client's address.
 std::string actor(const http::RequestContext& ctx);
 
 }  // namespace slipway::controlplane

@@ -233,6 +233,7 @@ int serve(const AppConfig& c) {
         {"/boot/", "/assets/", "/images/", "/tls/", "/api/v1/agent/", "/favicon.ico"});
   }
   std::shared_ptr<asio::ssl::context> tls_context;
+  std::string ca_pem;
   if (c.https.enabled) {
     auto identity = tls::ensure_identity(https_identity_config(c));
     if (!identity) {
@@ -253,8 +254,9 @@ int serve(const AppConfig& c) {
       return 1;
     }
     tls_context = std::move(*context);
-    if (!identity->ca_pem.empty()) boot::add_ca_route(router, identity->ca_pem);
+    ca_pem = identity->ca_pem;
   }
+  boot::add_ca_route(router, ca_pem);
 
   if (dhcp) {
     if (auto s = dhcp->start(); !s) {

@@ -80,8 +80,8 @@ AppConfig::Tftp parse_tftp_config(const ConfigNode& t) {
 AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& lookup,
                        const std::filesystem::path& config_dir) {
   root.allow_keys({"data_dir", "assets_dir", "log_level", "busy_poll_us", "interface", "interfaces",
-                   "server_address", "dhcp", "tftp", "http", "https", "boot", "enrollment", "power",
-                   "profiles", "install"});
+                   "server_address", "dhcp", "tftp", "http", "https", "auth", "boot", "enrollment",
+                   "power", "profiles", "install"});
   AppConfig c;
   c.data_dir = root.string_or("data_dir", c.data_dir.string());
   c.assets_dir = root.string_or("assets_dir", (c.data_dir / "assets").string());
@@ -204,6 +204,15 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
     if (auto names = t->find("names")) {
       for (const auto& n : names->as_list()) c.https.names.push_back(n.as_string());
     }
+  }
+  if (auto a = root.find("auth")) {
+    a->allow_keys({"admin_token_file", "failed_per_minute", "audit_keep"});
+    if (auto f = a->find("admin_token_file")) {
+      std::filesystem::path p = f->as_string();
+      c.auth.admin_token_file = p.is_relative() ? config_dir / p : p;
+    }
+    c.auth.failed_per_minute = static_cast<int>(a->int_or("failed_per_minute", 20, 1, 100000));
+    c.auth.audit_keep = static_cast<size_t>(a->int_or("audit_keep", 100'000, 100, 100'000'000));
   }
   if (c.https.listen.empty()) c.https.listen = c.http.listen;
   if (c.https.enabled && c.https.port == c.http.port && c.https.listen == c.http.listen) {

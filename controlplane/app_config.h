@@ -67,6 +67,14 @@ struct AppConfig {
     // UEFI HTTP Boot clients get the loader over HTTPS (boot.https_loader_base).
     bool boot = false;
   } https;
+  // API tokens, the audit trail and refusing guessers.
+  struct Auth {
+    // Where the first start writes its admin token (root only); empty: <data_dir>/admin.token.
+    std::filesystem::path admin_token_file;
+    // Failed authentications one source address may make per minute; then 429 until it passes.
+    int failed_per_minute = 20;
+    size_t audit_keep = 100'000;  // the newest audit events kept
+  } auth;
   boot::BootConfig boot;
   inventory::EnrollmentConfig enrollment;
   PowerConfig power;
@@ -74,6 +82,9 @@ struct AppConfig {
   boot::InstallConfig install;
 
   std::filesystem::path database() const { return data_dir / "slipway.db"; }
+  std::filesystem::path admin_token_file() const {
+    return auth.admin_token_file.empty() ? data_dir / "admin.token" : auth.admin_token_file;
+  }
 };
 
 // Looks up an interface's first IPv4 address; nullopt when the interface does not exist or has

@@ -94,10 +94,14 @@ fi
 
 cat <<TEXT
 
-  The lab is running. In another terminal:
+  The lab is running. The appliance wrote its first-start admin token to $SLIPWAY_TOKEN_FILE
+  (root only); the CLI reads it from SLIPWAY_TOKEN_FILE. In another terminal, as root:
+    export SLIPWAY_TOKEN_FILE=$SLIPWAY_TOKEN_FILE
     $BUILD_DIR/controlplane/slipway machines list --server $SLIPWAY_URL
-    curl $SLIPWAY_URL/api/v1/machines      curl $SLIPWAY_URL/metrics
+    curl -H "Authorization: Bearer \$(cat \$SLIPWAY_TOKEN_FILE)" $SLIPWAY_URL/api/v1/machines
+    curl $SLIPWAY_URL/metrics
     $BUILD_DIR/controlplane/slipway machines show vm-1ab001 --server $SLIPWAY_URL
+    $BUILD_DIR/controlplane/slipway events --server $SLIPWAY_URL      (the audit trail)
     tail -f $WORK/slipway.log              (appliance)   $WORK/vm-*.log (VM consoles)
     cat $WORK/power.log                    (slipway power on: each wake confirmed by DHCP)
   Under software emulation each VM takes about half a minute to boot and be inspected.

@@ -66,6 +66,21 @@ TEST(AppConfig, HttpsBootHandsHttpBootClientsAnHttpsLoaderBase) {
             "slipway.yaml:11:9: https.boot: needs HTTPS on (https.enabled is false)");
 }
 
+TEST(AppConfig, AuthKeysHaveDefaultsAndRanges) {
+  AppConfig d = parse(kGood);
+  EXPECT_EQ(d.admin_token_file(), d.data_dir / "admin.token");
+  EXPECT_EQ(d.auth.failed_per_minute, 20);
+  AppConfig c = parse(std::string(kGood) +
+                      "auth:\n  admin_token_file: /root/slipway.token\n  failed_per_minute: 5\n");
+  EXPECT_EQ(c.admin_token_file(), "/root/slipway.token");
+  EXPECT_EQ(c.auth.failed_per_minute, 5);
+  EXPECT_NE(error_of(std::string(kGood) + "auth:\n  failed_per_minute: 0\n")
+                .find("auth.failed_per_minute"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kGood) + "auth:\n  tokens: []\n").find("tokens"),
+            std::string::npos);
+}
+
 TEST(AppConfig, BootLoadersAreAssetPaths) {
   AppConfig c = parse(std::string(kGood) + "boot:\n  uefi_local_loader: grub/local.efi\n");
   EXPECT_EQ(c.boot.uefi_local_loader, "grub/local.efi");

@@ -115,7 +115,7 @@ done
 # apart (0.4 s allows for timer jitter).
 job_id=$(sed -n 's/^power job \([0-9][0-9]*\).*/\1/p' <<<"$power_out")
 [[ -n "$job_id" ]] || fail "power on did not name its job: $power_out"
-job=$(in_ns "$ns" curl -sf "$SLIPWAY_URL/api/v1/power/jobs/$job_id") || fail "GET power job $job_id failed"
+job=$(in_ns "$ns" curl -sf "${SLIPWAY_AUTH[@]}" "$SLIPWAY_URL/api/v1/power/jobs/$job_id") || fail "GET power job $job_id failed"
 jq -e --arg n "${#vms[@]}" '.job.done and (.job.machines | length == ($n | tonumber) and
   all(.status == "booted"))' <<<"$job" >/dev/null || fail "power job $job_id not done with all booted: $job"
 gaps=$(jq -r '[.job.machines[].sent_after_s] | sort | [range(1; length) as $i | .[$i] - .[$i - 1]] |
@@ -208,7 +208,7 @@ done
 # The REST form, by inventory name, for a machine that stays off (the BMC does not start a VM
 # twice): the job resolves the name to its MAC, sends, and times out.
 vm=vm1
-answer=$(in_ns "$ns" curl -s -w '\n%{http_code}' -X POST -H 'Content-Type: application/json' \
+answer=$(in_ns "$ns" curl -s -w '\n%{http_code}' "${SLIPWAY_AUTH[@]}" -X POST -H 'Content-Type: application/json' \
   -d "{\"machines\":[\"${name[$vm]}\"],\"timeout_s\":3}" "$SLIPWAY_URL/api/v1/power/on")
 code=$(tail -n1 <<<"$answer")
 job=$(sed '$d' <<<"$answer")
@@ -219,10 +219,10 @@ jq -e --arg name "${name[$vm]}" --arg mac "${mac[$vm]}" '.job.machines | length 
           (.status | IN("queued", "sent")))' <<<"$job" >/dev/null ||
   fail "power job for ${name[$vm]} not as expected: $job"
 job_done() {
-  in_ns "$ns" curl -sf "$SLIPWAY_URL/api/v1/power/jobs/$job_id" | jq -e '.job.done' >/dev/null
+  in_ns "$ns" curl -sf "${SLIPWAY_AUTH[@]}" "$SLIPWAY_URL/api/v1/power/jobs/$job_id" | jq -e '.job.done' >/dev/null
 }
 wait_until 30 "power job $job_id to end" job_done
-job=$(in_ns "$ns" curl -sf "$SLIPWAY_URL/api/v1/power/jobs/$job_id")
+job=$(in_ns "$ns" curl -sf "${SLIPWAY_AUTH[@]}" "$SLIPWAY_URL/api/v1/power/jobs/$job_id")
 jq -e '.job.machines[0].status == "timed_out"' <<<"$job" >/dev/null ||
   fail "a machine that stays off must time out: $job"
 # Both forms again: the first wake's raw packet plus these two.

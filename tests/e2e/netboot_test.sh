@@ -65,7 +65,7 @@ for vm in "${vms[@]}"; do
   grep -q "sent file=\"$loader\".*client=198\.18\.0\." "$WORK/slipway.log" ||
     fail "$vm: no TFTP transfer of $loader in the appliance log"
   grep -q "ipxe script machine=.* mac=$mac" "$WORK/slipway.log" || fail "$vm: no iPXE script served"
-  leases=$(in_ns "$ns" curl -sf "$SLIPWAY_URL/api/v1/leases" | jq --arg mac "$mac" '[.leases[] | select(.mac == $mac)] | length')
+  leases=$(in_ns "$ns" curl -sf "${SLIPWAY_AUTH[@]}" "$SLIPWAY_URL/api/v1/leases" | jq --arg mac "$mac" '[.leases[] | select(.mac == $mac)] | length')
   [[ "$leases" == 1 ]] || fail "$vm: $leases leases for one machine (firmware, iPXE and runtime must share one)"
   pass "$vm (${firmware_of[$vm]}) mac=$mac uuid=${uuid_of[$vm]} booted the runtime and reported"
 done

@@ -70,14 +70,14 @@ echo "$machines" | jq -e --arg mac "$mac" --arg uuid "$uuid" '
   .machines | length == 1 and .[0].uuid == $uuid and .[0].firmware == "bios"
   and (.[0].interfaces | map(.mac) | index($mac)) != null' >/dev/null ||
   fail "machine not as expected: $machines"
-[[ $(in_ns "$ns" curl -sf "$SLIPWAY_URL/api/v1/leases" | jq '.leases | length') == 0 ]] ||
+[[ $(in_ns "$ns" curl -sf "${SLIPWAY_AUTH[@]}" "$SLIPWAY_URL/api/v1/leases" | jq '.leases | length') == 0 ]] ||
   fail "Slipway handed out a lease in proxy mode"
 grep -qi "$mac" "$WORK/kea-leases4.csv" || fail "Kea has no lease for $mac"
 kea_ip=$(grep -i "$mac" "$WORK/kea-leases4.csv" | tail -n1 | cut -d, -f1)
 [[ $(metric "$ns" 'slipway_dhcp_replies_total{type="offer"}') -ge 1 ]] || fail "no proxy offers"
 grep -q "sent file=\"undionly.kpxe\"" "$WORK/slipway.log" || fail "undionly.kpxe not sent over TFTP"
-in_ns "$ns" curl -sf "$SLIPWAY_URL/api/v1/dhcp/servers" |
+in_ns "$ns" curl -sf "${SLIPWAY_AUTH[@]}" "$SLIPWAY_URL/api/v1/dhcp/servers" |
   jq -e '.servers | map(select(.server_id == "198.18.0.2" and .known)) | length == 1' >/dev/null ||
-  fail "Kea not listed as a known foreign server: $(in_ns "$ns" curl -sf "$SLIPWAY_URL/api/v1/dhcp/servers")"
+  fail "Kea not listed as a known foreign server: $(in_ns "$ns" curl -sf "${SLIPWAY_AUTH[@]}" "$SLIPWAY_URL/api/v1/dhcp/servers")"
 wait_until 60 "the VM to power off" bash -c "! kill -0 $vm"
 pass "proxyDHCP next to Kea: $mac ($uuid) got $kea_ip from Kea and its boot chain from Slipway; agent reported"

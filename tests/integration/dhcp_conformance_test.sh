@@ -62,7 +62,7 @@ dhcp:
 YAML
 export SLIPWAY_URL=http://198.18.20.1:8080
 start_slipway "$srv" "$WORK/slipway.yaml" "$WORK/slipway.log"
-leases() { in_ns "$srv" curl -sf "$SLIPWAY_URL/api/v1/leases"; }
+leases() { in_ns "$srv" curl -sf "${SLIPWAY_AUTH[@]}" "$SLIPWAY_URL/api/v1/leases"; }
 lease_of() { leases | jq -c --arg mac "$1" '.leases[] | select(.mac == $mac)'; }
 now() { date +%s; }
 
@@ -109,7 +109,7 @@ kill "$dhclient_pid"
 wait "$dhclient_pid" 2>/dev/null || true
 in_ns "$a" dhclient -r "${dhclient_args[@]}" eth0 >>"$WORK/dhclient.log" 2>&1 || true
 wait_until 5 "the release to end the lease" \
-  bash -c "(( \$(curl -sf --max-time 2 $SLIPWAY_URL/api/v1/leases >/dev/null; ip netns exec $srv curl -sf $SLIPWAY_URL/api/v1/leases | jq --arg m $(mac 1) '.leases[] | select(.mac == \$m) | .expires') <= \$(date +%s) ))"
+  bash -c "(( \$(curl -sf --max-time 2 -H 'Authorization: Bearer $SLIPWAY_TOKEN' $SLIPWAY_URL/api/v1/leases >/dev/null; ip netns exec $srv curl -sf -H 'Authorization: Bearer $SLIPWAY_TOKEN' $SLIPWAY_URL/api/v1/leases | jq --arg m $(mac 1) '.leases[] | select(.mac == \$m) | .expires') <= \$(date +%s) ))"
 : >"$alog"
 in_ns "$a" timeout 30 dhclient -1 -v "${dhclient_args[@]}" eth0 >>"$WORK/dhclient.log" 2>&1 ||
   fail "dhclient could not come back"
@@ -138,7 +138,7 @@ pass "udhcpc bound to $ip_b by unicast to its MAC; ntp, mtu, static routes (121)
 wait_until 20 "udhcpc to renew" grep -q "^renew $ip_b " "$blog"
 kill -USR2 "$udhcpc_pid"  # release
 wait_until 5 "udhcpc's release to end the lease" \
-  bash -c "(( \$(ip netns exec $srv curl -sf $SLIPWAY_URL/api/v1/leases | jq --arg m $(mac 2) '.leases[] | select(.mac == \$m) | .expires') <= \$(date +%s) ))"
+  bash -c "(( \$(ip netns exec $srv curl -sf -H 'Authorization: Bearer $SLIPWAY_TOKEN' $SLIPWAY_URL/api/v1/leases | jq --arg m $(mac 2) '.leases[] | select(.mac == \$m) | .expires') <= \$(date +%s) ))"
 kill "$udhcpc_pid"
 pass "udhcpc renewed and released $ip_b"
 

@@ -114,7 +114,7 @@ perfdhcp_acks=$(awk '/Statistics for: REQUEST-ACK/ { s = 1 } s && /^received pac
 
 # --- restart: the store must hold every ACKed lease ------------------------------------------
 start_slipway "$srv" "$WORK/slipway.yaml" "$WORK/slipway.log"
-in_ns "$srv" curl -sf "$SLIPWAY_URL/api/v1/leases" >"$WORK/leases.json" || fail "GET /api/v1/leases failed"
+in_ns "$srv" curl -sf "${SLIPWAY_AUTH[@]}" "$SLIPWAY_URL/api/v1/leases" >"$WORK/leases.json" || fail "GET /api/v1/leases failed"
 jq -r '.leases[] | "\(.ip) \(.mac | ascii_downcase)"' "$WORK/leases.json" | sort -u >"$WORK/stored-pairs.txt"
 stored=$(wc -l <"$WORK/stored-pairs.txt")
 comm -23 "$WORK/acked-pairs.txt" "$WORK/stored-pairs.txt" >"$WORK/lost.txt"

@@ -125,14 +125,14 @@ in_ns "$cli_b" curl -sf "$SLIPWAY_URL/healthz" >/dev/null || fail "HTTP down aft
 pass "malformed packets and bad requests counted and refused; daemon alive"
 
 # --- crash and restart: leases survive ----------------------------------------------------
-leases_before=$(in_ns "$srv" curl -sf "$SLIPWAY_URL/api/v1/leases" | jq -c '[.leases[] | {ip, mac}] | sort')
+leases_before=$(in_ns "$srv" curl -sf "${SLIPWAY_AUTH[@]}" "$SLIPWAY_URL/api/v1/leases" | jq -c '[.leases[] | {ip, mac}] | sort')
 crashed=$SLIPWAY_PID
 kill -9 "$crashed"
 wait "$crashed" 2>/dev/null || true
 kill -0 "$crashed" 2>/dev/null && fail "slipway survived kill -9"
 start_slipway "$srv" "$WORK/slipway.yaml" "$WORK/slipway.log"
 [[ $(grep -c "info slipway: serving" "$WORK/slipway.log") == 2 ]] || fail "the restart did not start a new daemon"
-leases_after=$(in_ns "$srv" curl -sf "$SLIPWAY_URL/api/v1/leases" | jq -c '[.leases[] | {ip, mac}] | sort')
+leases_after=$(in_ns "$srv" curl -sf "${SLIPWAY_AUTH[@]}" "$SLIPWAY_URL/api/v1/leases" | jq -c '[.leases[] | {ip, mac}] | sort')
 [[ "$leases_before" == "$leases_after" ]] || fail "leases changed across kill -9: $leases_before -> $leases_after"
 [[ $(echo "$leases_after" | jq length) -eq 3 ]] || fail "expected 3 leases, have $leases_after"
 

@@ -267,7 +267,7 @@ https_api() {
   code=$(hc -o "$WORK/ca.crt" -w '%{http_code}' "$SLIPWAY_URL/tls/ca.crt") || true
   [[ $code == 200 ]] || why "GET /tls/ca.crt: status $code"
   grep -q 'BEGIN CERTIFICATE' "$WORK/ca.crt" 2>/dev/null || why "GET /tls/ca.crt: no PEM certificate"
-  code=$(hc --cacert "$WORK/ca.crt" -o "$WORK/b" -w '%{http_code}' "https://$SERVER_IP:$TLS_PORT/api/v1/machines") || true
+  code=$(hc "${SLIPWAY_AUTH[@]}" --cacert "$WORK/ca.crt" -o "$WORK/b" -w '%{http_code}' "https://$SERVER_IP:$TLS_PORT/api/v1/machines") || true
   [[ $code == 200 ]] || why "https /api/v1/machines with the CA: status $code"
   jq -e . "$WORK/b" >/dev/null 2>&1 || why "https /api/v1/machines: not JSON"
   hc -o /dev/null "https://$SERVER_IP:$TLS_PORT/api/v1/machines" 2>"$WORK/noca.err" || rc=$?
@@ -300,7 +300,7 @@ access_log() {
   hc -o /dev/null -I "$BASE/small.txt"
   hc -o /dev/null -r 0-99 "$BASE/file.bin"
   hc -o /dev/null "$BASE/nope.bin"
-  hc -o /dev/null "$SLIPWAY_URL/api/v1/machines?x=1"
+  hc "${SLIPWAY_AUTH[@]}" -o /dev/null "$SLIPWAY_URL/api/v1/machines?x=1"
   for ((i = 0; i < 15; i++)); do
     after=$(wc -l <"$ACCESS_LOG" 2>/dev/null || echo 0)
     ((after >= before + 5)) && break

@@ -291,7 +291,7 @@ head -n1 "$out/other.ipxe" | grep -q '^#!ipxe' || fail "the generated iPXE scrip
 grep -q '52:54:00:aa:00:02' "$out/other.ipxe" || fail "the iPXE script is not 52:54:00:aa:00:02's"
 ! grep -q '52:54:00:aa:00:01' "$out/other.ipxe" || fail "52:54:00:aa:00:02's script names another machine"
 [[ ! -e "$assets/pxelinux.cfg" && ! -e "$assets/slipway" ]] || fail "generated files were written to the assets folder"
-machines=$(in_ns "$cli" curl -sf "$SLIPWAY_URL/api/v1/machines")
+machines=$(in_ns "$cli" curl -sf "${SLIPWAY_AUTH[@]}" "$SLIPWAY_URL/api/v1/machines")
 for m in 52:54:00:aa:00:01 52:54:00:aa:00:02; do
   grep -q "$m" <<<"$machines" || fail "machine $m asked for its boot file but is not in the inventory"
 done

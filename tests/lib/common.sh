@@ -158,7 +158,9 @@ wait_until() {
 }
 
 # start_slipway NS CONFIG LOG: start `slipway serve` in NS; sets SLIPWAY_PID. Waits for /healthz
-# on URL ($SLIPWAY_URL must be set).
+# on URL ($SLIPWAY_URL must be set). Then exports the first-start admin token the appliance wrote
+# to <data_dir>/admin.token: SLIPWAY_TOKEN_FILE for the CLI, SLIPWAY_TOKEN, and SLIPWAY_AUTH, the
+# curl arguments that send it ("${SLIPWAY_AUTH[@]}").
 start_slipway() {
   local ns=$1 config=$2 logfile=$3
   # `ip netns exec` execs slipway: $! is slipway's own PID (a function here would put a
@@ -167,6 +169,14 @@ start_slipway() {
   SLIPWAY_PID=$!
   track_pid "$SLIPWAY_PID"
   wait_until 20 "slipway serve to answer /healthz" in_ns "$ns" curl -sf "$SLIPWAY_URL/healthz"
+  local data
+  data=$(sed -n 's/^data_dir: *//p' "$config")
+  [[ $data == /* ]] || data=$(cd "$(dirname "$config")" && pwd)/$data
+  [[ -s $data/admin.token ]] || fail "no first-start admin token at $data/admin.token"
+  export SLIPWAY_TOKEN_FILE=$data/admin.token
+  SLIPWAY_TOKEN=$(<"$SLIPWAY_TOKEN_FILE")
+  export SLIPWAY_TOKEN
+  SLIPWAY_AUTH=(-H "Authorization: Bearer $SLIPWAY_TOKEN")
 }
 
 # metric NS NAME_WITH_LABELS: the value of one Prometheus series (0 when absent).
