@@ -140,8 +140,16 @@ int serve(const AppConfig& c) {
                 p.name, *p.image);
     }
   }
-  boot::BootService boot_service(c.boot, machines, clock);
-  boot::MachineTemplates templates(c.boot, c.profiles, c.install, machines);
+  std::unique_ptr<boot::AgentSecrets> agent_secrets;
+  try {
+    agent_secrets = std::make_unique<boot::AgentSecrets>(*db, c.data_dir / "agent.key", clock,
+                                                         c.boot.agent_secret_ttl);
+  } catch (const std::exception& e) {
+    log->error("cannot set up agent secrets: {}", e.what());
+    return 1;
+  }
+  boot::BootService boot_service(c.boot, machines, clock, agent_secrets.get());
+  boot::MachineTemplates templates(c.boot, c.profiles, c.install, machines, agent_secrets.get());
   boot_service.set_installer_lookup(
       [&templates](const boot::ScriptTarget& target) { return templates.installer_for(target); });
   if (templates.any_ipxe_template()) {
@@ -195,7 +203,7 @@ int serve(const AppConfig& c) {
                         imaging::image_url_path(*record)};
   };
   InstallService install(machines, c.profiles, find_image, install_seed_files(templates, c.install),
-                         c.boot.public_url, clock);
+                         c.boot.public_url, clock, agent_secrets.get());
   http::Router router;
   boot::add_boot_routes(router, boot_service, assets, metrics);
   boot::add_template_routes(router, templates, metrics);

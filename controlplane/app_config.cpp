@@ -233,7 +233,8 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
 
   if (auto b = root.find("boot")) {
     b->allow_keys({"chainload_ipxe", "ipxe_marker", "bios_loader", "uefi_loader",
-                   "uefi_local_loader", "runtime_kernel", "runtime_initrd", "kernel_args"});
+                   "uefi_local_loader", "runtime_kernel", "runtime_initrd", "kernel_args",
+                   "agent_secret_ttl"});
     c.boot.chainload_ipxe = b->bool_or("chainload_ipxe", true);
     c.boot.ipxe_marker = b->string_or("ipxe_marker", c.boot.ipxe_marker);
     if (c.boot.ipxe_marker.empty() || c.boot.ipxe_marker == "iPXE") {
@@ -245,6 +246,9 @@ AppConfig parse_config(const ConfigNode& root, const InterfaceAddressLookup& loo
     c.boot.runtime_kernel = relative_asset(*b, "runtime_kernel", c.boot.runtime_kernel);
     c.boot.runtime_initrd = relative_asset(*b, "runtime_initrd", c.boot.runtime_initrd);
     c.boot.kernel_args = b->string_or("kernel_args", c.boot.kernel_args);
+    // Seconds; from a minute (a runtime's report) to a week (a slow install's first boot).
+    c.boot.agent_secret_ttl =
+        b->int_or("agent_secret_ttl", c.boot.agent_secret_ttl, 60, 7 * 24 * 3600);
   }
   if (auto e = root.find("enrollment")) c.enrollment = parse_enrollment_config(*e);
   if (auto p = root.find("power")) c.power = parse_power_config(*p);

@@ -14,19 +14,21 @@ using inventory::conflict;
 using inventory::invalid;
 
 std::vector<InstallFile> base_install_files(const Machine& machine, const MacAddress& boot_mac,
-                                            const std::string& public_url) {
+                                            const std::string& public_url,
+                                            const std::optional<std::string>& agent_secret) {
   std::string env = "# Written by the Slipway installer; read once by slipway-firstboot.\n";
   env += "SLIPWAY_CALLBACK_URL=" + public_url + "/api/v1/agent/firstboot\n";
   env += "SLIPWAY_MAC=" + boot_mac.to_string() + "\n";
   env += "SLIPWAY_UUID=" + (machine.uuid ? machine.uuid->to_string() : std::string()) + "\n";
   env += "SLIPWAY_MACHINE=" + machine.name + "\n";
+  if (agent_secret) env += "SLIPWAY_AGENT_SECRET=" + *agent_secret + "\n";
   return {
       {"/etc/hostname", machine.name + "\n", 0644},
       {"/etc/hosts",
        "127.0.0.1\tlocalhost\n127.0.1.1\t" + machine.name +
            "\n::1\tlocalhost ip6-localhost ip6-loopback\n",
        0644},
-      {"/etc/slipway/firstboot.env", env, 0644},
+      {"/etc/slipway/firstboot.env", env, 0600},
   };
 }
 
@@ -51,13 +53,15 @@ ExtraFiles install_seed_files(const boot::MachineTemplates& templates,
 
 InstallService::InstallService(inventory::MachineStore& machines,
                                const std::vector<boot::Profile>& profiles, ImageLookup images,
-                               ExtraFiles extra_files, std::string public_url, const Clock& clock)
+                               ExtraFiles extra_files, std::string public_url, const Clock& clock,
+                               const boot::AgentSecrets* secrets)
     : machines_(machines),
       profiles_(profiles),
       images_(std::move(images)),
       extra_files_(std::move(extra_files)),
       public_url_(std::move(public_url)),
-      clock_(clock) {}
+      clock_(clock),
+      secrets_(secrets) {}
 
 const boot::Profile* InstallService::find_profile(const std::string& name) const {
   for (const auto& p : profiles_) {
@@ -130,7 +134,14 @@ Outcome<json> InstallService::plan_for(const MacAddress& mac) const {
     return conflict("image '" + *p->image + "' of profile " + p->name +
                     " is no longer in the image library");
   }
-  std::vector<InstallFile> files = base_install_files(*m, mac, public_url_);
+  // The secret of the boot asking for the plan: the installed system's first boot sends it.
+  std::optional<std::string> secret;
+  if (secrets_) {
+    auto current = secrets_->current(mac);
+    if (!current) return Refusal{Refusal::Kind::kStorage, current.error().message};
+    if (*current) secret = (*current)->secret;
+  }
+  std::vector<InstallFile> files = base_install_files(*m, mac, public_url_, secret);
   if (extra_files_) {
     auto extra = extra_files_(*m, mac, *p);
     if (!extra) {

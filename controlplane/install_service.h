@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "boot/agent_secrets.h"
 #include "boot/machine_templates.h"
 #include "boot/profile.h"
 #include "common/clock.h"
@@ -62,11 +63,12 @@ using InstallProgress = AgentProgress;
 
 class InstallService {
  public:
-  // `public_url`: the appliance's base URL as machines reach it (boot.public_url).
+  // `public_url`: the appliance's base URL as machines reach it (boot.public_url). `secrets`:
+  // where the plan's firstboot.env gets the machine's current agent secret (null: none).
   // Everything must outlive the service.
   InstallService(inventory::MachineStore& machines, const std::vector<boot::Profile>& profiles,
                  ImageLookup images, ExtraFiles extra_files, std::string public_url,
-                 const Clock& clock);
+                 const Clock& clock, const boot::AgentSecrets* secrets = nullptr);
 
   // `profile` empty: the profile the machine's selectors choose (explain_profile).
   inventory::Outcome<inventory::Machine> start(const std::string& key, const std::string& profile,
@@ -81,6 +83,10 @@ class InstallService {
                                                     const nlohmann::json& detail);
 
   std::optional<InstallProgress> progress_of(int64_t machine_id) const;
+  // The machine named by `key` (name, MAC or UUID): what a first-boot callback speaks for.
+  std::optional<inventory::Machine> machine(const std::string& key) const {
+    return machines_.find(key);
+  }
 
  private:
   const boot::Profile* find_profile(const std::string& name) const;
@@ -91,14 +97,16 @@ class InstallService {
   ExtraFiles extra_files_;
   std::string public_url_;
   const Clock& clock_;
+  const boot::AgentSecrets* secrets_;
   std::map<int64_t, InstallProgress> progress_;
 };
 
 // The files every install writes: /etc/hostname, /etc/hosts and /etc/slipway/firstboot.env (the
-// test image's first-boot script reads the callback URL, MAC and UUID there).
-std::vector<InstallFile> base_install_files(const inventory::Machine& machine,
-                                            const MacAddress& boot_mac,
-                                            const std::string& public_url);
+// test image's first-boot script reads the callback URL, MAC, UUID and the agent secret of the
+// boot that installed it there; 0600 since it holds the secret).
+std::vector<InstallFile> base_install_files(
+    const inventory::Machine& machine, const MacAddress& boot_mac, const std::string& public_url,
+    const std::optional<std::string>& agent_secret = std::nullopt);
 
 // The profile's cloud-init NoCloud seed (its `user-data` and `meta-data` templates, else the
 // built-in ones) at /var/lib/cloud/seed/nocloud/, and root's authorized_keys (install and

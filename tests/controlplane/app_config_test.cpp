@@ -89,6 +89,18 @@ TEST(AppConfig, BootLoadersAreAssetPaths) {
             std::string::npos);
 }
 
+TEST(AppConfig, AgentSecretTtlHasADefaultAndARange) {
+  EXPECT_EQ(parse(kGood).boot.agent_secret_ttl, 21600);
+  EXPECT_EQ(parse(std::string(kGood) + "boot:\n  agent_secret_ttl: 3600\n").boot.agent_secret_ttl,
+            3600);
+  for (const char* bad : {"59", "604801", "six hours"}) {
+    EXPECT_NE(error_of(std::string(kGood) + "boot:\n  agent_secret_ttl: " + bad + "\n")
+                  .find("boot.agent_secret_ttl"),
+              std::string::npos)
+        << bad;
+  }
+}
+
 TEST(AppConfig, ExplicitServerAddressAndPublicUrl) {
   AppConfig c = parse(std::string(kGood) +
                       "server_address: 198.18.0.2\nhttp:\n  port: 9000\n  public_url: "
