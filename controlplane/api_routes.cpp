@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
+#include "controlplane/agent_access.h"
 #include "controlplane/api_helpers.h"
 #include "controlplane/inspection.h"
 #include "controlplane/install_routes.h"
@@ -320,6 +321,8 @@ void add_api_routes(http::Router& router, const ApiServices& services) {
       return http::Response(
           http::error_response(ctx.request, bhttp::status::bad_request, report.error().message));
     }
+    // A runtime reports for the machine its secret was issued to, never for another.
+    if (auto refusal = refuse_other_machine(ctx, report->mac)) return std::move(*refusal);
     inventory::Contact contact{report->mac, report->uuid, Firmware::kUnknown, Arch::kUnknown, "",
                                report->ip,  "agent"};
     const std::string event(imaging::to_string(report->event));

@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "common/url.h"
+#include "controlplane/agent_access.h"
 #include "controlplane/agent_fields.h"
 #include "controlplane/api_helpers.h"
 #include "inventory/machine_json.h"
@@ -53,6 +54,7 @@ void add_install_routes(http::Router& router, InstallService& install) {
     auto it = ctx.query.find("mac");
     auto mac = it == ctx.query.end() ? std::nullopt : MacAddress::parse(it->second);
     if (!mac) return bad_request(ctx, "'mac' must be a MAC address");
+    if (auto refusal = refuse_other_machine(ctx, *mac)) return std::move(*refusal);
     auto plan = install.plan_for(*mac);
     if (!plan) return refused(ctx, plan.refusal());
     return ok(ctx, {{"plan", *plan}});
@@ -64,6 +66,7 @@ void add_install_routes(http::Router& router, InstallService& install) {
                if (!body) return bad_request(ctx, body.error().message);
                auto r = machine_progress(*body, {"writing", "written", "failed"});
                if (!r) return bad_request(ctx, r.error().message);
+               if (auto refusal = refuse_other_machine(ctx, r->mac)) return std::move(*refusal);
                return machine_answer(ctx, install.progress(r->mac, r->progress));
              });
 
@@ -79,9 +82,17 @@ void add_install_routes(http::Router& router, InstallService& install) {
     }
     std::string key;
     if (detail.contains("mac") && MacAddress::parse(detail["mac"].get<std::string>())) {
-      key = MacAddress::parse(detail["mac"].get<std::string>())->to_string();
+      auto mac = *MacAddress::parse(detail["mac"].get<std::string>());
+      if (auto refusal = refuse_other_machine(ctx, mac)) return std::move(*refusal);
+      key = mac.to_string();
     } else if (detail.contains("uuid") && Uuid::parse(detail["uuid"].get<std::string>())) {
       key = Uuid::parse(detail["uuid"].get<std::string>())->to_string();
+      // By UUID: the secret's MAC must be one of that machine's interfaces.
+      if (auto m = install.machine(key)) {
+        if (auto refusal = refuse_other_machine(ctx, *m)) return std::move(*refusal);
+      } else if (ctx.principal) {
+        return other_machine_refusal(ctx, "uuid " + key);
+      }
     } else {
       return bad_request(ctx, "give 'mac' (a MAC address) or 'uuid' (a UUID)");
     }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "controlplane/agent_access.h"
 #include "controlplane/agent_fields.h"
 #include "controlplane/api_helpers.h"
 #include "imaging/sha256.h"
@@ -42,6 +43,19 @@ Result<std::filesystem::path> host_path(const json& body) {
 std::optional<MacAddress> query_mac(const http::RequestContext& ctx) {
   auto it = ctx.query.find("mac");
   return it == ctx.query.end() ? std::nullopt : MacAddress::parse(it->second);
+}
+
+// An agent sends chunks, progress and the manifest only of the snapshot its own machine is
+// capturing (nullopt: allowed).
+std::optional<http::Response> refuse_other_capture(const SnapshotService& service,
+                                                   const http::RequestContext& ctx,
+                                                   const std::string& name) {
+  if (!ctx.principal) return std::nullopt;
+  if (ctx.principal->machine) {
+    auto capturing = service.capture_for(*ctx.principal->machine);
+    if (capturing && *capturing == name) return std::nullopt;
+  }
+  return other_machine_refusal(ctx, "snapshot " + name);
 }
 
 // "NAME/what" -> {NAME, what}; "NAME" -> {NAME, ""}.
@@ -136,6 +150,7 @@ void add_capture_routes(http::Router& router, SnapshotService& service) {
   router.add(bhttp::verb::get, "/api/v1/agent/capture", [&](const http::RequestContext& ctx) {
     auto mac = query_mac(ctx);
     if (!mac) return bad_request(ctx, "'mac' must be a MAC address");
+    if (auto refusal = refuse_other_machine(ctx, *mac)) return std::move(*refusal);
     auto name = service.capture_for(*mac);
     if (!name) return refused(ctx, name.refusal());
     return ok(ctx, {{"snapshot", *name}, {"chunk_bytes", imaging::kMaxChunkBytes}});
@@ -145,6 +160,7 @@ void add_capture_routes(http::Router& router, SnapshotService& service) {
       [&](const http::RequestContext& ctx) -> http::Response {
         auto [name, what] = split_rest(ctx.rest);
         if (!what.starts_with("chunks/")) return no_such_path(ctx);
+        if (auto refusal = refuse_other_capture(service, ctx, name)) return std::move(*refusal);
         const std::string sha = what.substr(7);
         if (!imaging::is_sha256_hex(sha)) {
           return bad_request(ctx, "a chunk is named by the SHA-256 of its plain bytes");
@@ -162,6 +178,7 @@ void add_capture_routes(http::Router& router, SnapshotService& service) {
   router.add_prefix(
       bhttp::verb::post, "/api/v1/agent/snapshots/", [&](const http::RequestContext& ctx) {
         auto [name, what] = split_rest(ctx.rest);
+        if (auto refusal = refuse_other_capture(service, ctx, name)) return std::move(*refusal);
         auto body = object_body(ctx);
         if (!body) return bad_request(ctx, body.error().message);
         if (what == "missing") {
@@ -182,6 +199,7 @@ void add_capture_routes(http::Router& router, SnapshotService& service) {
         if (what == "progress") {
           auto r = machine_progress(*body, {"reading", "failed"});
           if (!r) return bad_request(ctx, r.error().message);
+          if (auto refusal = refuse_other_machine(ctx, r->mac)) return std::move(*refusal);
           return snapshot_answer(ctx, service.capture_progress(name, r->mac, r->progress));
         }
         if (what == "complete") return snapshot_answer(ctx, service.complete(name, *body));
@@ -194,10 +212,13 @@ void add_restore_routes(http::Router& router, SnapshotService& service,
   router.add(bhttp::verb::get, "/api/v1/agent/restore", [&](const http::RequestContext& ctx) {
     auto mac = query_mac(ctx);
     if (!mac) return bad_request(ctx, "'mac' must be a MAC address");
+    if (auto refusal = refuse_other_machine(ctx, *mac)) return std::move(*refusal);
     auto plan = service.restore_plan_for(*mac);
     if (!plan) return refused(ctx, plan.refusal());
     return ok(ctx, *plan);
   });
+  // Any machine's agent reads chunks: they are named by their digest, which only a restore plan
+  // gives out, and hold nothing a restore of that snapshot would not write anyway.
   router.add_prefix(
       bhttp::verb::get, "/api/v1/agent/chunks/",
       [&](const http::RequestContext& ctx) -> http::Response {
@@ -216,6 +237,7 @@ void add_restore_routes(http::Router& router, SnapshotService& service,
                if (!body) return bad_request(ctx, body.error().message);
                auto r = machine_progress(*body, {"writing", "written", "failed"});
                if (!r) return bad_request(ctx, r.error().message);
+               if (auto refusal = refuse_other_machine(ctx, r->mac)) return std::move(*refusal);
                return machine_answer(ctx, service.restore_progress(r->mac, r->progress));
              });
 }
