@@ -72,7 +72,8 @@ report() { # MAC NIC2 UUID
   sed -e "s/52:54:00:ca:00:01/$1/g" -e "s/52:54:00:ca:00:02/$2/g" \
     -e "s/5a1e00ca-0000-4000-8000-000000000001/$3/g" \
     "$(dirname "$0")/../fuzz/seeds/agent_report/facts.json" >"$WORK/report.json"
-  get -f -X POST --data-binary @"$WORK/report.json" "$SLIPWAY_URL/api/v1/agent/report" |
+  get -f -X POST --data-binary @"$WORK/report.json" "$SLIPWAY_URL/api/v1/agent/report" \
+    -H "Authorization: Bearer $(agent_secret "$1")" |
     jq -r '.machine.name'
 }
 name_di=$(report "$mac_di" 52:54:00:71:00:02 5a1e0071-0000-4000-8000-000000000001)
@@ -94,7 +95,12 @@ grep -qx "kernel $SLIPWAY_URL/assets/d-i/linux initrd=initrd.gz auto=true priori
 grep -qx "initrd $SLIPWAY_URL/assets/d-i/initrd.gz || goto failed" "$WORK/di.ipxe" ||
   fail "the iPXE script does not load the installer's initrd: $(cat "$WORK/di.ipxe")"
 grep -q "runtime" "$WORK/di.ipxe" && fail "the installer script still mentions the runtime: $(cat "$WORK/di.ipxe")"
-status=$(get -o "$WORK/plan.json" -w '%{http_code}' "$SLIPWAY_URL/api/v1/agent/install?mac=$mac_di")
+# An installer's boot has a secret too: its templates carry it (the installer has no agent).
+secret_di=$(get -f "$SLIPWAY_URL/boot/templates/$mac_di/preseed" | grep -o 'Bearer [A-Za-z0-9_-]*' |
+  head -n 1 | cut -d' ' -f2)
+[[ $secret_di == sa1_* ]] || fail "the preseed of an installing machine carries no agent secret"
+status=$(get -o "$WORK/plan.json" -w '%{http_code}' -H "Authorization: Bearer $secret_di" \
+  "$SLIPWAY_URL/api/v1/agent/install?mac=$mac_di")
 [[ $status == 409 ]] && grep -q "no agent plan" "$WORK/plan.json" ||
   fail "the agent plan of an installer install answered $status: $(cat "$WORK/plan.json")"
 # The other machine is still ready: its script is the runtime's, not this installer.
@@ -142,10 +148,23 @@ in_ns "$ns" bash -c "$written" >/dev/null || fail "the %post report failed: $wri
 grep -q "booting from local disk" <(get "$SLIPWAY_URL/boot/ipxe?mac=$mac_ks") ||
   fail "after the %post report the netboot does not boot the disk"
 firstboot=$(grep -o '^ExecStart=/usr/bin/curl .*' "$WORK/ks.cfg" | sed 's/^ExecStart=//')
+# Forgery: the first boot of this machine with the other machine's secret, and with none.
+secret_ks=$(grep -o 'Bearer [A-Za-z0-9_-]*' <<<"$firstboot" | cut -d' ' -f2)
+[[ $secret_ks == sa1_* && $secret_ks != "$secret_di" ]] ||
+  fail "the kickstart's first-boot call does not carry its own machine's secret: $firstboot"
+status=$(get -o "$WORK/forged.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $secret_di" \
+  -d "mac=$mac_ks" "$SLIPWAY_URL/api/v1/agent/firstboot")
+[[ $status == 403 ]] && grep -q "issued to $mac_di" "$WORK/forged.out" ||
+  fail "a first boot with another machine's secret was answered $status: $(cat "$WORK/forged.out")"
+status=$(get -o /dev/null -w '%{http_code}' -X POST -d "mac=$mac_ks" "$SLIPWAY_URL/api/v1/agent/firstboot")
+[[ $status == 401 ]] || fail "a first boot without a secret was answered $status"
+[[ $(slipway machines show "$name_ks" --json | jq -r .machine.state) == installing ]] ||
+  fail "a refused first boot changed $name_ks"
 in_ns "$ns" bash -c "$firstboot" >/dev/null || fail "the first-boot command failed: $firstboot"
 [[ $(slipway machines show "$name_ks" --json | jq -r .machine.state) == deployed ]] ||
   fail "$name_ks is not deployed after its first-boot call"
-pass "kickstart: the installer's command line, %post's report, first boot deployed"
+grep -q -e "$secret_ks" -e "$secret_di" "$WORK/slipway.log" && fail "an agent secret is in the daemon's log"
+pass "kickstart: the installer's command line, %post's report, first boot deployed; another machine's secret or none refused"
 
 # --- a variable the machine lacks ----------------------------------------------------------------
 stop_pid "$SLIPWAY_PID"

@@ -110,6 +110,7 @@ pass "an unknown name refuses the whole job and wakes nothing"
 sed -e "s/52:54:00:ca:00:01/$mac_a/g" -e "s/5a1e00ca-0000-4000-8000-000000000001/5a1e0061-0000-4000-8000-00000000000a/g" \
   "$(dirname "$0")/../fuzz/seeds/agent_report/facts.json" >"$WORK/report.json"
 in_ns "$srv" curl -sf -X POST --data-binary @"$WORK/report.json" "$SLIPWAY_URL/api/v1/agent/report" \
+  -H "Authorization: Bearer $(agent_secret "$mac_a" "$srv")" \
   -o "$WORK/report-answer.json" || fail "the agent report with facts was refused"
 jq -e '.machine.name == "node-a" and .machine.state == "discovered"' "$WORK/report-answer.json" >/dev/null &&
   fail "the report did not move node-a on"

@@ -40,6 +40,14 @@ enrollment: {policy: auto}
 YAML
 start_slipway "$ns" "$WORK/slipway.yaml" "$WORK/slipway.log"
 get() { in_ns "$ns" curl -s "$@"; }
+# aget MAC CURL_ARGS...: a request to /api/v1/agent/* as MAC's runtime makes it, with the secret
+# of a boot of MAC (a new one each time, as if it netbooted again).
+aget() {
+  local secret
+  secret=$(agent_secret "$1")
+  shift
+  get -H "Authorization: Bearer $secret" "$@"
+}
 slipway() { in_ns "$ns" "$SLIPWAY_BIN" "$@" --server "$SLIPWAY_URL"; }
 state_of() { slipway machines show "$1" --json | jq -r .machine.state; }
 
@@ -48,7 +56,7 @@ report() { # MAC NIC2 UUID
   sed -e "s/52:54:00:ca:00:01/$1/g" -e "s/52:54:00:ca:00:02/$2/g" \
     -e "s/5a1e00ca-0000-4000-8000-000000000001/$3/g" \
     "$(dirname "$0")/../fuzz/seeds/agent_report/facts.json" >"$WORK/report.json"
-  get -f -X POST --data-binary @"$WORK/report.json" "$SLIPWAY_URL/api/v1/agent/report" |
+  aget "$1" -f -X POST --data-binary @"$WORK/report.json" "$SLIPWAY_URL/api/v1/agent/report" |
     jq -r '.machine.name'
 }
 mac_a=52:54:00:72:00:01 mac_b=52:54:00:72:00:03 mac_c=52:54:00:72:00:05
@@ -58,6 +66,15 @@ name_c=$(report $mac_c 52:54:00:72:00:06 5a1e0072-0000-4000-8000-000000000005)
 for m in "$name_a" "$name_b" "$name_c"; do
   [[ $(state_of "$m") == ready ]] || fail "$m is not ready"
 done
+# Forgery: a report (the last one, machine c's) with machine a's secret, and with none.
+status=$(aget $mac_a -o "$WORK/forged.out" -w '%{http_code}' -X POST --data-binary @"$WORK/report.json" \
+  "$SLIPWAY_URL/api/v1/agent/report")
+[[ $status == 403 ]] && grep -q "issued to $mac_a" "$WORK/forged.out" ||
+  fail "a report for $mac_c with $mac_a's secret was answered $status: $(cat "$WORK/forged.out")"
+status=$(get -o /dev/null -w '%{http_code}' -X POST --data-binary @"$WORK/report.json" \
+  "$SLIPWAY_URL/api/v1/agent/report")
+[[ $status == 401 ]] || fail "a report without a secret was answered $status"
+pass "agent reports with another machine's secret (403) or none (401) are refused"
 
 # Three chunks of 4 MiB of random data, their digests and zstd frames.
 declare -A sha
@@ -91,22 +108,22 @@ capture() {
   shift 4
   slipway snapshots create "$name" --machine "$machine" >/dev/null || fail "snapshots create $name"
   [[ $(state_of "$machine") == snapshotting ]] || fail "$machine is not snapshotting"
-  [[ $(get "$SLIPWAY_URL/api/v1/agent/capture?mac=$mac" | jq -r .snapshot) == "$name" ]] ||
+  [[ $(aget "$mac" "$SLIPWAY_URL/api/v1/agent/capture?mac=$mac" | jq -r .snapshot) == "$name" ]] ||
     fail "the agent of $machine is not told to capture $name"
   local digests
   digests=$(for i in "$@"; do echo "${sha[$i]}"; done | jq -R . | jq -sc '{sha256: .}')
   local missing
-  missing=$(get -f -X POST --data-binary "$digests" \
+  missing=$(aget "$mac" -f -X POST --data-binary "$digests" \
     "$SLIPWAY_URL/api/v1/agent/snapshots/$name/missing" | jq -r '.missing[]')
   for i in "$@"; do
     grep -qx "${sha[$i]}" <<<"$missing" || continue
-    get -f -o /dev/null -X PUT -H 'Content-Type: application/zstd' --data-binary @"$WORK/c$i.zst" \
+    aget "$mac" -f -o /dev/null -X PUT -H 'Content-Type: application/zstd' --data-binary @"$WORK/c$i.zst" \
       "$SLIPWAY_URL/api/v1/agent/snapshots/$name/chunks/${sha[$i]}" || fail "PUT chunk $i of $name"
   done
-  get -f -o /dev/null -X POST --data-binary "{\"mac\":\"$mac\",\"stage\":\"reading\",\"bytes_done\":1,\"bytes_total\":2}" \
+  aget "$mac" -f -o /dev/null -X POST --data-binary "{\"mac\":\"$mac\",\"stage\":\"reading\",\"bytes_done\":1,\"bytes_total\":2}" \
     "$SLIPWAY_URL/api/v1/agent/snapshots/$name/progress" || fail "progress of $name"
   manifest "$size" "$@" >"$WORK/$name.manifest.json"
-  get -f -o /dev/null -X POST --data-binary @"$WORK/$name.manifest.json" \
+  aget "$mac" -f -o /dev/null -X POST --data-binary @"$WORK/$name.manifest.json" \
     "$SLIPWAY_URL/api/v1/agent/snapshots/$name/complete" || fail "complete $name"
   for i in "$@"; do
     if grep -qx "${sha[$i]}" <<<"$missing"; then echo "$i"; fi
@@ -115,17 +132,17 @@ capture() {
 
 # --- First snapshot, with the refusals on the way ------------------------------------------
 slipway snapshots create s1 --machine "$name_a" >/dev/null || fail "snapshots create s1"
-status=$(get -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$WORK/c2.zst" \
+status=$(aget "$mac_a" -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$WORK/c2.zst" \
   "$SLIPWAY_URL/api/v1/agent/snapshots/s1/chunks/${sha[1]}")
 [[ $status == 400 ]] || fail "a chunk whose bytes are another's was answered $status"
 slipway snapshots delete s1 >"$WORK/delete.out" 2>&1 && fail "a capture under way was deleted"
 grep -q "being captured" "$WORK/delete.out" || fail "delete did not say why: $(cat "$WORK/delete.out")"
-get -f -o /dev/null -X POST --data-binary "{\"sha256\":[\"${sha[1]}\"]}" \
+aget "$mac_a" -f -o /dev/null -X POST --data-binary "{\"sha256\":[\"${sha[1]}\"]}" \
   "$SLIPWAY_URL/api/v1/agent/snapshots/s1/missing"
-get -f -o /dev/null -X PUT --data-binary @"$WORK/c1.zst" \
+aget "$mac_a" -f -o /dev/null -X PUT --data-binary @"$WORK/c1.zst" \
   "$SLIPWAY_URL/api/v1/agent/snapshots/s1/chunks/${sha[1]}" || fail "PUT chunk 1"
 manifest 67108864 1 2 >"$WORK/s1.partial.json"
-status=$(get -o "$WORK/complete.out" -w '%{http_code}' -X POST --data-binary @"$WORK/s1.partial.json" \
+status=$(aget "$mac_a" -o "$WORK/complete.out" -w '%{http_code}' -X POST --data-binary @"$WORK/s1.partial.json" \
   "$SLIPWAY_URL/api/v1/agent/snapshots/s1/complete")
 [[ $status == 409 ]] && grep -q "${sha[2]}" "$WORK/complete.out" ||
   fail "a manifest with a chunk never sent was answered $status: $(cat "$WORK/complete.out")"
@@ -180,16 +197,16 @@ pass "a snapshot larger than the target is refused: $(cat "$WORK/big.out")"
 slipway machines state "$name_a" retired >/dev/null || fail "retire $name_a"
 slipway snapshots restore s1 --to "$name_b" >/dev/null || fail "snapshots restore s1"
 [[ $(state_of "$name_b") == restoring ]] || fail "$name_b is not restoring"
-get -f "$SLIPWAY_URL/api/v1/agent/restore?mac=$mac_b" >"$WORK/plan.json" || fail "restore plan"
+aget "$mac_b" -f "$SLIPWAY_URL/api/v1/agent/restore?mac=$mac_b" >"$WORK/plan.json" || fail "restore plan"
 [[ $(jq -r .snapshot "$WORK/plan.json") == s1 && $(jq -r .boot_mac "$WORK/plan.json") == "$mac_b" ]] ||
   fail "the restore plan: $(head -c 300 "$WORK/plan.json")"
 jq -e --arg m "$mac_a" '.captured_macs | index($m)' "$WORK/plan.json" >/dev/null ||
   fail "the plan does not name the captured MACs"
 for h in $(jq -r '.manifest.disks[0].chunks[][2]' "$WORK/plan.json" | sort -u); do
-  got=$(get -f "$SLIPWAY_URL/api/v1/agent/chunks/$h" | zstd -d -q -c | sha256sum | cut -d' ' -f1)
+  got=$(aget "$mac_b" -f "$SLIPWAY_URL/api/v1/agent/chunks/$h" | zstd -d -q -c | sha256sum | cut -d' ' -f1)
   [[ $got == "$h" ]] || fail "chunk $h came back as $got"
 done
-get -f -o /dev/null -X POST --data-binary "{\"mac\":\"$mac_b\",\"stage\":\"written\",\"bytes_done\":12582912,\"bytes_total\":12582912}" \
+aget "$mac_b" -f -o /dev/null -X POST --data-binary "{\"mac\":\"$mac_b\",\"stage\":\"written\",\"bytes_done\":12582912,\"bytes_total\":12582912}" \
   "$SLIPWAY_URL/api/v1/agent/restore/progress" || fail "written"
 [[ $(state_of "$name_a") == deployed ]] || fail "the target did not take the name $name_a (or is not deployed)"
 [[ $(state_of "$name_a-retired-1") == retired ]] || fail "the retired machine was not renamed aside"
@@ -198,13 +215,13 @@ name_b=$name_a
 
 # --- Failures end where they started ------------------------------------------------------
 slipway snapshots create s3 --machine "$name_b" >/dev/null || fail "snapshots create s3"
-get -f -o /dev/null -X POST --data-binary "{\"mac\":\"$mac_b\",\"stage\":\"failed\",\"message\":\"disk read error\"}" \
+aget "$mac_b" -f -o /dev/null -X POST --data-binary "{\"mac\":\"$mac_b\",\"stage\":\"failed\",\"message\":\"disk read error\"}" \
   "$SLIPWAY_URL/api/v1/agent/snapshots/s3/progress" || fail "failed progress"
 [[ $(state_of "$name_b") == deployed ]] || fail "$name_b did not go back to deployed after a failed capture"
 [[ $(slipway snapshots show s3 --json | jq -r '.snapshot.state + ": " + .snapshot.error') == "failed: disk read error" ]] ||
   fail "s3 does not say it failed and why"
 slipway snapshots restore s1 --to "$name_c" >/dev/null || fail "snapshots restore s1 --to $name_c"
-get -f -o /dev/null -X POST --data-binary "{\"mac\":\"$mac_c\",\"stage\":\"failed\",\"message\":\"target too small\"}" \
+aget "$mac_c" -f -o /dev/null -X POST --data-binary "{\"mac\":\"$mac_c\",\"stage\":\"failed\",\"message\":\"target too small\"}" \
   "$SLIPWAY_URL/api/v1/agent/restore/progress" || fail "failed restore progress"
 [[ $(state_of "$name_c") == ready ]] || fail "$name_c is not ready after a failed restore"
 pass "a failed capture puts the machine back (deployed), a failed restore makes it ready"

@@ -179,6 +179,17 @@ start_slipway() {
   SLIPWAY_AUTH=(-H "Authorization: Bearer $SLIPWAY_TOKEN")
 }
 
+# agent_secret MAC [NS]: the agent secret the appliance gives MAC with its iPXE script (the
+# runtime's slipway.secret=), for posting to /api/v1/agent/* as that machine's runtime does
+# (`-H "Authorization: Bearer $(agent_secret MAC)"`). Asked from NS (default: $ns) at
+# $SLIPWAY_URL. Every script asked for is a new boot that supersedes the MAC's previous secret,
+# except within the script cache's 2 s. Empty when the script boots the local disk (no secret).
+agent_secret() {
+  local mac=$1 netns=${2:-${ns:?agent_secret: no namespace}}
+  in_ns "$netns" curl -sf "$SLIPWAY_URL/boot/ipxe?mac=$mac" |
+    { grep -o 'slipway\.secret=[^ ]*' || true; } | head -n 1 | cut -d= -f2
+}
+
 # metric NS NAME_WITH_LABELS: the value of one Prometheus series (0 when absent).
 metric() {
   local ns=$1 series=$2
