@@ -6,9 +6,12 @@
 # crash). Then the inventory is read back at that size.
 #
 #   - Slipway alone on core 1, wrk on core 0, over loopback in a test namespace.
-#   - Reports: the 1.2 KB facts report of tests/fuzz/seeds/agent_report/facts.json with a new MAC
-#     pair and UUID per request (tests/bench/enroll_report.lua), wrk -c CONNECTIONS for DURATION.
-#   - Figures: reports/s, latency p50/p99, machines created and ready (checked against the API),
+#   - Reports: each machine first asks for its iPXE script (which issues its agent secret, as its
+#     netboot does), then POSTs the 1.2 KB facts report of
+#     tests/fuzz/seeds/agent_report/facts.json with a new MAC pair and UUID and that secret
+#     (tests/bench/enroll_report.lua), wrk -c CONNECTIONS for DURATION.
+#   - Figures: reports/s, latency p50/p99 (over scripts and reports alike), machines created and
+#     ready (checked against the API),
 #     database bytes per machine, and the time of `GET /api/v1/machines` (the CLI's list) and of
 #     one `GET /api/v1/machines/NAME` (show with facts) at that inventory size.
 #   - No peer: MAAS commissioning, Tinkerbell and Ironic inspection do not run here.
@@ -62,16 +65,19 @@ track_pid "$SLIPWAY_PID"
 wait_until 20 "slipway serve to answer /healthz" in_ns "$ns" curl -sf "$SLIPWAY_URL/healthz"
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
-log "posting facts reports for ${DURATION}s over $CONNECTIONS connections"
+log "netbooting and posting facts reports for ${DURATION}s over $CONNECTIONS connections"
 in_ns "$ns" taskset -c 0 env SLIPWAY_REPORT="$src/tests/fuzz/seeds/agent_report/facts.json" \
   wrk -t 1 -c "$CONNECTIONS" -d "${DURATION}s" --latency -s "$src/tests/bench/enroll_report.lua" \
   "$SLIPWAY_URL" >"$WORK/wrk.txt" 2>&1 || { cat "$WORK/wrk.txt" >&2; fail "wrk failed"; }
 grep -q "Non-2xx" "$WORK/wrk.txt" && { cat "$WORK/wrk.txt" >&2; fail "some reports were refused"; }
 
-rate=$(awk '/^Requests\/sec/ { print $2 }' "$WORK/wrk.txt")
+# Every machine asks for its iPXE script (its agent secret) and then reports: two requests.
+requests_rate=$(awk '/^Requests\/sec/ { print $2 }' "$WORK/wrk.txt")
 p50=$(awk '$1 == "50%" { print $2 }' "$WORK/wrk.txt")
 p99=$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.txt")
-sent=$(awk '/requests in/ { print $1 }' "$WORK/wrk.txt")
+sent=$(awk '/^reports:/ { print $2 }' "$WORK/wrk.txt")
+[[ $sent =~ ^[0-9]+$ ]] && ((sent > 0)) || { cat "$WORK/wrk.txt" >&2; fail "no report was answered"; }
+rate=$(awk -v n="$sent" -v d="$DURATION" 'BEGIN { printf "%.1f", n / d }')
 machines=$(in_ns "$ns" curl -sf "$SLIPWAY_URL/api/v1/machines" | jq '[.machines[] | select(.state == "ready" and .hardware != null and (.interfaces | length) == 2)] | length')
 # wrk may end with requests in flight: each answered one is a ready machine, none is missing.
 ((machines >= sent - CONNECTIONS && machines <= sent + CONNECTIONS)) ||
@@ -91,6 +97,7 @@ printf '\n%-44s %s\n' "enrollment (Slipway; no peer runs here)" "value"
 printf '%-44s %s\n' "reports with facts answered" "$sent"
 printf '%-44s %s\n' "machines ready (checked via API)" "$machines"
 printf '%-44s %s\n' "reports/s (each a new machine, enrolled)" "$rate"
+printf '%-44s %s\n' "requests/s (script + report per machine)" "$requests_rate"
 printf '%-44s %s / %s\n' "latency p50 / p99 ($CONNECTIONS connections)" "$p50" "$p99"
 printf '%-44s %s\n' "database bytes per machine" "$((db_bytes / (machines > 0 ? machines : 1)))"
 printf '%-44s %s ms\n' "GET /api/v1/machines ($machines machines)" "$list_ms"
