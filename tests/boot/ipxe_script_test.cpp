@@ -30,6 +30,16 @@ TEST(IpxeScript, DiscoveredMachineBootsTheRuntime) {
   EXPECT_NE(s.find("\nboot || goto failed\n"), std::string::npos);
 }
 
+TEST(IpxeScript, TheAgentSecretFollowsTheMacOnTheKernelLine) {
+  ScriptTarget t = target(inventory::MachineState::kInstalling);
+  t.agent_secret = "sa1_0123_abc";
+  std::string s = render_ipxe_script(config(), t);
+  EXPECT_NE(s.find(" slipway.mac=52:54:00:00:00:01 slipway.secret=sa1_0123_abc "
+                   "slipway.mode=install console=ttyS0 || goto failed\n"),
+            std::string::npos)
+      << s;
+}
+
 TEST(IpxeScript, SnapshottingAndRestoringMachinesBootTheRuntimeInTheirMode) {
   std::string capture =
       render_ipxe_script(config(), target(inventory::MachineState::kSnapshotting));

@@ -58,7 +58,10 @@ int main(int argc, char** argv) {
   sb::Profile profile;
   profile.name = "web";
   profile.image = "debian-12";
-  auto full_ctx = sb::machine_template_context({full, boot_nic.mac, facts, &profile, keys, boot});
+  // With an agent secret: the first-boot and progress calls carry its header.
+  auto full_ctx = sb::machine_template_context(
+      {full, boot_nic.mac, facts, &profile, keys, boot,
+       "sa1_0123456789abcdef0123456789abcdef_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCd"});
 
   slipway::inventory::Machine minimal;
   minimal.name = "m-525400e50009";
