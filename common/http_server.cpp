@@ -154,12 +154,27 @@ size_t Router::largest_body_limit() const {
 std::optional<size_t> Router::body_limit_for(bhttp::verb method, std::string_view target) const {
   auto path = url::decode(target.substr(0, target.find('?')));
   if (!path) return std::nullopt;
+  const Route* r = find(method, *path, nullptr);
+  return r && r->body_limit ? std::optional<size_t>(r->body_limit) : std::nullopt;
+}
+
+const Router::Route* Router::find(bhttp::verb method, const std::string& path,
+                                  std::string* allow) const {
+  // An exact route wins over every prefix, then the longest prefix: the access a request needs
+  // never depends on the order the routes were added in.
+  const Route* best = nullptr;
   for (const auto& r : routes_) {
-    if (r.method == method && r.matches(*path)) {
-      return r.body_limit ? std::optional<size_t>(r.body_limit) : std::nullopt;
+    if (!r.matches(path)) continue;
+    if (r.method != method) {
+      if (allow && allow->find(bhttp::to_string(r.method)) == std::string::npos) {
+        *allow += (allow->empty() ? "" : ", ") + std::string(bhttp::to_string(r.method));
+      }
+      continue;
     }
+    if (!r.prefix) return &r;
+    if (!best || r.path.size() > best->path.size()) best = &r;
   }
-  return std::nullopt;
+  return best;
 }
 
 namespace {
@@ -195,16 +210,8 @@ Response Router::dispatch(const Request& req, const asio::ip::address& remote,
   bool head = req.method() == bhttp::verb::head;
   bhttp::verb wanted = head ? bhttp::verb::get : req.method();
 
-  const Route* match = nullptr;
   std::string allow;
-  for (const auto& r : routes_) {
-    if (!r.matches(*path)) continue;
-    if (r.method == wanted) {
-      match = &r;
-      break;
-    }
-    allow += (allow.empty() ? "" : ", ") + std::string(bhttp::to_string(r.method));
-  }
+  const Route* match = find(wanted, *path, &allow);
   if (!match) {
     if (allow.empty()) return error_response(req, bhttp::status::not_found, "no such path");
     auto res = error_response(req, bhttp::status::method_not_allowed, "method not allowed");

@@ -150,6 +150,9 @@ class Router {
     Access access_for(std::string_view rest) const;
   };
   void declare(Route& route) const;  // the table's access for it; throws when it has none
+  // The route `path` goes to with `method`: an exact one, else the longest prefix. `allow`, when
+  // given, collects the methods of the other routes that match the path.
+  const Route* find(bhttp::verb method, const std::string& path, std::string* allow) const;
 
   std::vector<Route> routes_;
   std::span<const RouteAccess> table_;

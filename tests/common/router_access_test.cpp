@@ -20,6 +20,8 @@ constexpr std::array kTable = {
     RouteAccess{V::post, "/things/", true, Access::kOperator},
     RouteAccess{V::post, "/things/", true, Access::kAdmin, "export"},
     RouteAccess{V::post, "/agent/report", false, Access::kAgent},
+    RouteAccess{V::post, "/things/import", false, Access::kAdmin},
+    RouteAccess{V::post, "/things/deep/", true, Access::kViewer},
 };
 
 // Lets in whoever's "X-Role" header names a role at least the required one.
@@ -66,7 +68,10 @@ class RouterAccessTest : public ::testing::Test {
     };
     router_.add(V::get, "/open", who);
     router_.add(V::get, "/things", who);
+    // Added before the exact and the longer routes they cover: the order must not matter.
     router_.add_prefix(V::post, "/things/", who);
+    router_.add(V::post, "/things/import", who);
+    router_.add_prefix(V::post, "/things/deep/", who);
   }
   Response call(V method, const std::string& target, const std::string& role = "") {
     return router_.dispatch(request(method, target, role), remote_);
@@ -92,6 +97,16 @@ TEST_F(RouterAccessTest, ARouteMissingFromTheTableCannotBeAdded) {
 
 TEST_F(RouterAccessTest, TableEntriesWithoutARouteAreReported) {
   EXPECT_EQ(router_.unregistered_access_entries(), std::vector<std::string>{"POST /agent/report"});
+}
+
+TEST_F(RouterAccessTest, AnExactRouteThenTheLongestPrefixDecidesNotTheOrderOfAdding) {
+  EXPECT_EQ(status_of(call(V::post, "/things/import", "operator")), 403u);
+  EXPECT_EQ(control_.last_required, Access::kAdmin);
+  EXPECT_EQ(status_of(call(V::post, "/things/import", "admin")), 200u);
+  EXPECT_EQ(status_of(call(V::post, "/things/deep/x", "viewer")), 200u);
+  EXPECT_EQ(control_.last_route, "/things/deep/");
+  EXPECT_EQ(status_of(call(V::post, "/things/x", "viewer")), 403u);
+  EXPECT_EQ(control_.last_route, "/things/");
 }
 
 TEST_F(RouterAccessTest, SetAccessAfterRoutesIsRefused) {
