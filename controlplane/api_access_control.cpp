@@ -41,7 +41,9 @@ std::variant<http::Principal, ApiAccessControl::Refusal> ApiAccessControl::check
   if (auto id = token_id_of(credential)) {
     auto verified = tokens_.verify(credential);
     if (auto* why = std::get_if<TokenRejection>(&verified)) {
-      return Refusal{401, "token:" + std::string(*id), "public",
+      // The appliance's fault, not the client's: not a failed authentication.
+      unsigned status = *why == TokenRejection::kStorage ? 503 : 401;
+      return Refusal{status, "token:" + std::string(*id), "public",
                      std::string(to_string(*why)) + " id=" + std::string(*id)};
     }
     const TokenRecord& token = std::get<TokenRecord>(verified);
@@ -131,7 +133,7 @@ http::StringResponse ApiAccessControl::refuse(const http::Request& req,
                        .route = std::string(route),
                        .target = target,
                        .status = r.status,
-                       .result = "refused",
+                       .result = audit_result(r.status),
                        .source = remote.to_string(),
                        .detail = r.reason});
   auto status = static_cast<bhttp::status>(r.status);

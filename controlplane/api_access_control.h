@@ -55,7 +55,7 @@ class ApiAccessControl final : public http::AccessControl {
 
  private:
   struct Refusal {
-    unsigned status;     // 401, 403
+    unsigned status;     // 401, 403, 503 (the token store failed)
     std::string who;     // what the credential was, as far as it is known
     std::string role;    // its role, "public" when none
     std::string reason;  // for the log, the audit and the client
