@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <stdexcept>
 
 #include "common/config_node.h"
 #include "common/log.h"
@@ -211,7 +212,13 @@ int main(int argc, char** argv) {
       std::cout << "configuration " << config_path << " is valid\n";
       return 0;
     }
-    return controlplane::serve(config);
+    try {
+      return controlplane::serve(config);
+    } catch (const std::logic_error& e) {
+      // A route registered without an entry in the route access table (a programming error).
+      std::cerr << "slipway: " << e.what() << "\n";
+      return 1;
+    }
   }
   controlplane::TokenSources token_sources;
   if (token_option->count() > 0) token_sources.flag = token;
