@@ -21,6 +21,7 @@
 #include <set>
 #include <span>
 
+#include "common/atomic_file.h"
 #include "common/hex.h"
 #include "common/unique_fd.h"
 
@@ -90,37 +91,6 @@ Result<std::string> read_file(const fs::path& path) {
     out.append(buf, static_cast<size_t>(n));
     if (out.size() > kMaxPemSize) return Error{path.string() + ": larger than 1 MiB"};
   }
-}
-
-Status fsync_folder(const fs::path& folder) {
-  UniqueFd fd(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid() || ::fsync(fd.get()) != 0) return errno_error("fsync of " + folder.string());
-  return {};
-}
-
-// Writes `content` to `path` with `mode` through a temporary file that is fsynced and renamed, so
-// `path` holds the old content or the new, whole.
-Status write_file(const fs::path& path, const std::string& content, mode_t mode) {
-  fs::path temp = path;
-  temp += ".tmp";
-  auto fail = [&](const std::string& what) {
-    Error e = errno_error(what + " " + temp.string());
-    ::unlink(temp.c_str());
-    return e;
-  };
-  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode));
-  if (!fd.valid()) return errno_error("creating " + temp.string());
-  if (::fchmod(fd.get(), mode) != 0) return fail("chmod of");
-  for (size_t done = 0; done < content.size();) {
-    ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("writing");
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) return fail("fsync of");
-  fd.reset();
-  if (::rename(temp.c_str(), path.c_str()) != 0) return fail("renaming");
-  return fsync_folder(path.parent_path());
 }
 
 Status make_private_folder(const fs::path& folder) {
@@ -209,7 +179,7 @@ Result<KeyPtr> load_or_make_key(const fs::path& path, bool& made) {
     return openssl_error("encoding " + path.string());
   }
   std::string pem = bio_text(bio.get());
-  Status written = write_file(path, pem, 0600);
+  Status written = write_file_atomically(path, pem, 0600);
   OPENSSL_cleanse(pem.data(), pem.size());
   if (!written) return written.error();
   made = true;
@@ -366,7 +336,7 @@ Status write_cert(const fs::path& path, X509* cert) {
   if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) {
     return openssl_error("encoding " + path.string());
   }
-  return write_file(path, bio_text(bio.get()), 0644);
+  return write_file_atomically(path, bio_text(bio.get()), 0644);
 }
 
 // Why the server certificate must be issued again, or "" when it may stay. A certificate that

@@ -23,6 +23,7 @@
 #include "common/sqlite.h"
 #include "common/tls_identity.h"
 #include "common/url.h"
+#include "controlplane/api_access_control.h"
 #include "controlplane/api_routes.h"
 #include "controlplane/dhcp_service.h"
 #include "controlplane/image_routes.h"
@@ -31,8 +32,10 @@
 #include "controlplane/open_files.h"
 #include "controlplane/power_routes.h"
 #include "controlplane/power_service.h"
+#include "controlplane/route_access.h"
 #include "controlplane/snapshot_routes.h"
 #include "controlplane/snapshot_service.h"
+#include "controlplane/token_routes.h"
 #include "dhcp/sqlite_lease_store.h"
 #include "imaging/image_library.h"
 #include "imaging/snapshot_library.h"
@@ -205,6 +208,22 @@ int serve(const AppConfig& c) {
   InstallService install(machines, c.profiles, find_image, install_seed_files(templates, c.install),
                          c.boot.public_url, clock, agent_secrets.get());
   http::Router router;
+  TokenStore tokens(*db, clock);
+  AuditLog audit(*db, clock, c.auth.audit_keep);
+  if (auto made = ensure_admin_token(tokens, c.admin_token_file()); !made) {
+    log->error("{}", made.error().message);
+    return 1;
+  }
+  ApiAccessControl access(
+      tokens, audit,
+      [](std::string_view) -> Result<http::Principal> {
+        return Error{"agent secrets are not wired yet"};
+      },
+      clock, metrics,
+      AuthLimits{.failures_per_minute = static_cast<size_t>(c.auth.failed_per_minute),
+                 .max_sources = 10000});
+  router.set_access(route_access_table(), access);
+  add_token_routes(router, tokens, audit);
   boot::add_boot_routes(router, boot_service, assets, metrics);
   boot::add_template_routes(router, templates, metrics);
   add_api_routes(router, ApiServices{machines, leases, metrics, c.enrollment, c.profiles,
@@ -265,6 +284,13 @@ int serve(const AppConfig& c) {
     ca_pem = identity->ca_pem;
   }
   boot::add_ca_route(router, ca_pem);
+  // Every route is in; the table must not name one that is not (controlplane/route_access.cpp).
+  if (auto missing = router.unregistered_access_entries(); !missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    log->error("the route access table has entries without a route: {}", list);
+    return 1;
+  }
 
   if (dhcp) {
     if (auto s = dhcp->start(); !s) {

@@ -3,9 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <stdexcept>
 
 #include "common/config_node.h"
 #include "common/log.h"
+#include "controlplane/api_client.h"
 #include "controlplane/app.h"
 #include "controlplane/app_config.h"
 #include "controlplane/cli_images.h"
@@ -14,6 +16,7 @@
 #include "controlplane/cli_power.h"
 #include "controlplane/cli_profiles.h"
 #include "controlplane/cli_snapshots.h"
+#include "controlplane/cli_tokens.h"
 
 namespace {
 
@@ -42,6 +45,12 @@ int main(int argc, char** argv) {
                  "The CA certificate to trust for an https:// server (default: "
                  "$SLIPWAY_CA_CERT; the appliance serves its own at /tls/ca.crt)")
       ->check(CLI::ExistingFile);
+  std::string token;
+  auto* token_option = app.add_option(
+      "--token", token,
+      "The API token for client commands (default: $SLIPWAY_TOKEN, the file $SLIPWAY_TOKEN_FILE, "
+      "`token:` or `token_file:` in ~/.config/slipway/client.yaml, then "
+      "/var/lib/slipway/admin.token)");
 
   std::string config_path = "/etc/slipway/slipway.yaml";
   auto* serve = app.add_subcommand(
@@ -181,6 +190,7 @@ int main(int argc, char** argv) {
   images_rm->add_option("image", image_key, "Name")->required();
 
   controlplane::SnapshotCommands snapshots(app);
+  controlplane::TokenCommands tokens(app);
 
   CLI11_PARSE(app, argc, argv);
   // The API client (libcurl) reads it from the environment, as a script's `export` would set it.
@@ -202,8 +212,23 @@ int main(int argc, char** argv) {
       std::cout << "configuration " << config_path << " is valid\n";
       return 0;
     }
-    return controlplane::serve(config);
+    try {
+      return controlplane::serve(config);
+    } catch (const std::logic_error& e) {
+      // A route registered without an entry in the route access table (a programming error).
+      std::cerr << "slipway: " << e.what() << "\n";
+      return 1;
+    }
   }
+  controlplane::TokenSources token_sources;
+  if (token_option->count() > 0) token_sources.flag = token;
+  auto client_token = controlplane::find_client_token(token_sources);
+  if (!client_token) {
+    std::cerr << "slipway: " << client_token.error().message << "\n";
+    return 2;
+  }
+  controlplane::set_client_token(std::move(*client_token));
+  if (auto code = tokens.run(server_url)) return *code;
   if (list->parsed()) {
     return controlplane::machines_list(server_url, as_json, state_filter, label_filter);
   }

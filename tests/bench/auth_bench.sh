@@ -67,7 +67,7 @@ http:
 YAML
 start_slipway "$srv" "$WORK/slipway.yaml" "$WORK/slipway.log"
 taskset -a -cp "$SERVER_CORE" "$SLIPWAY_PID" >/dev/null
-VIEWER=$(in_ns "$cli" "$SLIPWAY_BIN" tokens create bench-viewer --role viewer --json | jq -r .token)
+VIEWER=$(in_ns "$cli" "$SLIPWAY_BIN" tokens create bench-viewer --role viewer 2>/dev/null)
 [[ $VIEWER == slw_* ]] || fail "could not create a viewer token"
 status=$(in_ns "$cli" curl -s -o "$WORK/profiles.json" -w '%{http_code}' -H "Authorization: Bearer $VIEWER" \
   "${URL[slipway]}/api/v1/profiles")

@@ -10,7 +10,7 @@ cmake -S "$src" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DSLIPWAY_FUZZ
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=(dhcp_packet tftp_packet agent_report http_request wol_magic udp_frame wake_frame
   install_plan gpt sha256sums image_format snapshot_manifest fs_used_blocks
-  restore_order)
+  restore_order auth_header)
 ninja -C "$build" "${targets[@]/%/_fuzz}"
 for target in "${targets[@]}"; do
   corpus=$build/corpus/$target
