@@ -12,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/atomic_file.h"
+#include "common/base64url.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
@@ -61,41 +63,14 @@ bool read_key(const fs::path& path, std::array<uint8_t, 32>& key) {
   return true;
 }
 
-// Temporary file, fsync, rename, fsync of the folder: the key file is whole or absent.
 void create_key(const fs::path& path, std::array<uint8_t, 32>& key) {
   errno = 0;
   if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) fail_key(path, "no randomness");
-  fs::path temp = path;
-  temp += ".tmp";
-  {
-    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!fd.valid() || ::fchmod(fd.get(), 0600) != 0 ||
-        ::write(fd.get(), key.data(), key.size()) != static_cast<ssize_t>(key.size()) ||
-        ::fsync(fd.get()) != 0) {
-      int saved = errno;
-      ::unlink(temp.c_str());
-      errno = saved;
-      fail_key(temp, "cannot write");
-    }
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) fail_key(path, "cannot rename");
-  UniqueFd dir(::open(path.parent_path().empty() ? "." : path.parent_path().c_str(),
-                      O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir.valid() || ::fsync(dir.get()) != 0) fail_key(path.parent_path(), "cannot fsync");
+  // Whole or absent, even across a crash.
+  auto written = write_file_atomically(
+      path, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), 0600);
+  if (!written) throw std::runtime_error("agent key: " + written.error().message);
   log::get("boot")->info("created agent key path={}", path.string());
-}
-
-std::string base64url(std::span<const uint8_t> data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
 }
 
 bool is_lower_hex(std::string_view s) {
@@ -129,7 +104,7 @@ std::string AgentSecrets::secret_of(const AgentBoot& boot) const {
   unsigned size = 0;
   HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
        reinterpret_cast<const uint8_t*>(message.data()), message.size(), mac, &size);
-  return std::string(kPrefix) + boot.boot_id + "_" + base64url({mac, size});
+  return std::string(kPrefix) + boot.boot_id + "_" + base64url::encode({mac, size});
 }
 
 Result<IssuedAgentBoot> AgentSecrets::issue(const MacAddress& mac) {
