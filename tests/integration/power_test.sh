@@ -79,7 +79,7 @@ for mac in "$mac_a" "$mac_b"; do
 done
 pass "power on woke node-a (by name) and $mac_b (unknown MAC), both forms, confirmed by DHCP"
 
-job=$(in_ns "$srv" curl -sf "$SLIPWAY_URL/api/v1/power/jobs" | jq '.jobs[0]')
+job=$(in_ns "$srv" curl -sf "${SLIPWAY_AUTH[@]}" "$SLIPWAY_URL/api/v1/power/jobs" | jq '.jobs[0]')
 gap=$(echo "$job" | jq '(.machines[1].sent_after_s - .machines[0].sent_after_s) * 1000 | round / 1000')
 awk -v g="$gap" 'BEGIN { exit !(g >= 0.45) }' || fail "wakes only ${gap}s apart at rate_per_second 2: $job"
 pass "the second wake left ${gap}s after the first (rate_per_second 2)"
