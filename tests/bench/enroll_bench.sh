@@ -63,6 +63,8 @@ ip netns exec "$ns" taskset -c 1 "$SLIPWAY_BIN" serve --config "$WORK/slipway.ya
 SLIPWAY_PID=$!
 track_pid "$SLIPWAY_PID"
 wait_until 20 "slipway serve to answer /healthz" in_ns "$ns" curl -sf "$SLIPWAY_URL/healthz"
+# Reading the inventory back needs a token: the first-start admin token.
+auth=(-H "Authorization: Bearer $(<"$WORK/data/admin.token")")
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
 log "netbooting and posting facts reports for ${DURATION}s over $CONNECTIONS connections"
@@ -78,7 +80,7 @@ p99=$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.txt")
 sent=$(awk '/^reports:/ { print $2 }' "$WORK/wrk.txt")
 [[ $sent =~ ^[0-9]+$ ]] && ((sent > 0)) || { cat "$WORK/wrk.txt" >&2; fail "no report was answered"; }
 rate=$(awk -v n="$sent" -v d="$DURATION" 'BEGIN { printf "%.1f", n / d }')
-machines=$(in_ns "$ns" curl -sf "$SLIPWAY_URL/api/v1/machines" | jq '[.machines[] | select(.state == "ready" and .hardware != null and (.interfaces | length) == 2)] | length')
+machines=$(in_ns "$ns" curl -sf "${auth[@]}" "$SLIPWAY_URL/api/v1/machines" | jq '[.machines[] | select(.state == "ready" and .hardware != null and (.interfaces | length) == 2)] | length')
 # wrk may end with requests in flight: each answered one is a ready machine, none is missing.
 ((machines >= sent - CONNECTIONS && machines <= sent + CONNECTIONS)) ||
   fail "$sent reports answered but $machines machines ready with facts and two NICs"
@@ -86,10 +88,10 @@ db_bytes=$(du -cb "$WORK/data"/slipway.db* | awk 'END { print $1 }')
 
 # median_ms CMD...: the median of 5 runs of curl's time_total, in milliseconds.
 median_ms() {
-  for _ in 1 2 3 4 5; do in_ns "$ns" curl -sf -o /dev/null -w '%{time_total}\n' "$@"; done |
+  for _ in 1 2 3 4 5; do in_ns "$ns" curl -sf "${auth[@]}" -o /dev/null -w '%{time_total}\n' "$@"; done |
     sort -n | awk 'NR == 3 { printf "%.1f", $1 * 1000 }'
 }
-name=$(in_ns "$ns" curl -sf "$SLIPWAY_URL/api/v1/machines" | jq -r '.machines[-1].name')
+name=$(in_ns "$ns" curl -sf "${auth[@]}" "$SLIPWAY_URL/api/v1/machines" | jq -r '.machines[-1].name')
 list_ms=$(median_ms "$SLIPWAY_URL/api/v1/machines")
 show_ms=$(median_ms "$SLIPWAY_URL/api/v1/machines/$name")
 
