@@ -17,6 +17,7 @@
 #include "common/http_server.h"
 #include "common/mac_address.h"
 #include "common/result.h"
+#include "controlplane/api_access_control.h"
 #include "inventory/machine.h"
 
 namespace slipway::controlplane {
@@ -24,7 +25,6 @@ namespace slipway::controlplane {
 // The AccessControl's agent verifier: the principal of a valid secret ("agent:<mac>", kAgent,
 // machine = the MAC it was issued to), or AgentSecrets::verify's refusal (malformed, unknown or
 // superseded, forged, expired; never containing the secret). `secrets` must outlive the result.
-using AgentVerifier = std::function<Result<http::Principal>(std::string_view secret)>;
 AgentVerifier agent_verifier(const boot::AgentSecrets& secrets);
 
 // nullopt: the request may speak for the machine with MAC `spoken_for`; else the answer.

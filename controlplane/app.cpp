@@ -23,6 +23,7 @@
 #include "common/sqlite.h"
 #include "common/tls_identity.h"
 #include "common/url.h"
+#include "controlplane/agent_access.h"
 #include "controlplane/api_access_control.h"
 #include "controlplane/api_routes.h"
 #include "controlplane/dhcp_service.h"
@@ -215,11 +216,7 @@ int serve(const AppConfig& c) {
     return 1;
   }
   ApiAccessControl access(
-      tokens, audit,
-      [](std::string_view) -> Result<http::Principal> {
-        return Error{"agent secrets are not wired yet"};
-      },
-      clock, metrics,
+      tokens, audit, agent_verifier(*agent_secrets), clock, metrics,
       AuthLimits{.failures_per_minute = static_cast<size_t>(c.auth.failed_per_minute),
                  .max_sources = 10000});
   router.set_access(route_access_table(), access);

@@ -9,10 +9,11 @@
 #include <set>
 #include <tuple>
 
+#include "boot/agent_secrets.h"
+#include "controlplane/agent_access.h"
 #include "controlplane/api_access_control.h"
 #include "controlplane/route_access.h"
 #include "tests/common/test_dir.h"
-#include "tests/controlplane/agent_verifier_stub.h"
 
 namespace slipway::controlplane {
 namespace {
@@ -20,15 +21,22 @@ namespace {
 namespace bhttp = http::bhttp;
 using http::Access;
 
-constexpr std::string_view kAgentSecret =
-    "sa1_0011223344556677_walkwalkwalkwalkwalkwalkwalkwalkwalkwalkwal";
-constexpr std::string_view kOtherAgentSecret =
-    "sa1_0011223344556677_forgedforgedforgedforgedforgedforgedforged";
 const MacAddress kAgentMac = *MacAddress::parse("52:54:00:00:00:01");
+const MacAddress kOtherMac = *MacAddress::parse("52:54:00:00:00:02");
+constexpr int64_t kAgentTtl = 60;
 
 class RouteWalkTest : public ::testing::Test {
  protected:
   RouteWalkTest() {
+    // Real agent secrets: one expired, one superseded by a newer boot, one current, one forged.
+    expired_agent_ = issue(kOtherMac);
+    clock_.advance(kAgentTtl + 1);
+    superseded_agent_ = issue(kAgentMac);
+    agent_ = issue(kAgentMac);
+    forged_agent_ = agent_;
+    // A character inside the MAC (the last one also carries padding bits).
+    char& c = forged_agent_[forged_agent_.size() - 10];
+    c = c == 'A' ? 'B' : 'A';
     for (Access role : {Access::kViewer, Access::kOperator, Access::kAdmin}) {
       role_tokens_.emplace_back(role, make(std::string(http::to_string(role)), role).text);
     }
@@ -57,6 +65,12 @@ class RouteWalkTest : public ::testing::Test {
         router_.add(e.method, std::string(e.path), stub);
       }
     }
+  }
+
+  std::string issue(const MacAddress& mac) {
+    auto issued = secrets_.issue(mac);
+    EXPECT_TRUE(issued.ok());
+    return issued.ok() ? issued->secret : std::string();
   }
 
   NewToken make(const std::string& name, Access role, std::optional<int64_t> ttl = std::nullopt) {
@@ -90,13 +104,14 @@ class RouteWalkTest : public ::testing::Test {
   Metrics metrics_;
   TokenStore tokens_{db_, clock_};
   AuditLog audit_{db_, clock_};
-  ApiAccessControl control_{tokens_, audit_, one_agent(std::string(kAgentSecret), kAgentMac),
-                            clock_, metrics_,
+  boot::AgentSecrets secrets_{db_, dir_ / "agent.key", clock_, kAgentTtl};
+  ApiAccessControl control_{tokens_, audit_, agent_verifier(secrets_), clock_, metrics_,
                             // The walk fails thousands of times from one address on purpose.
                             AuthLimits{.failures_per_minute = 1'000'000, .max_sources = 10}};
   http::Router router_;
   std::vector<std::pair<Access, std::string>> role_tokens_;
   std::string revoked_, expired_, unknown_;
+  std::string agent_, superseded_agent_, expired_agent_, forged_agent_;
 };
 
 TEST_F(RouteWalkTest, EveryTableEntryIsRegistered) {
@@ -122,12 +137,14 @@ TEST_F(RouteWalkTest, EveryRouteAnswersAsItsTableEntryDeclares) {
     EXPECT_EQ(call(e.method, target, unknown_), 401u) << "unknown token";
     EXPECT_EQ(call(e.method, target, revoked_), 401u) << "revoked token";
     EXPECT_EQ(call(e.method, target, expired_), 401u) << "expired token";
-    EXPECT_EQ(call(e.method, target, kOtherAgentSecret), 401u) << "forged agent secret";
+    EXPECT_EQ(call(e.method, target, forged_agent_), 401u) << "forged agent secret";
+    EXPECT_EQ(call(e.method, target, superseded_agent_), 401u) << "superseded agent secret";
+    EXPECT_EQ(call(e.method, target, expired_agent_), 401u) << "expired agent secret";
     for (const auto& [role, token] : role_tokens_) {
       unsigned expected = e.access == Access::kAgent ? 403u : role >= e.access ? 200u : 403u;
       EXPECT_EQ(call(e.method, target, token), expected) << http::to_string(role) << " token";
     }
-    EXPECT_EQ(call(e.method, target, kAgentSecret), e.access == Access::kAgent ? 200u : 403u)
+    EXPECT_EQ(call(e.method, target, agent_), e.access == Access::kAgent ? 200u : 403u)
         << "agent secret";
   }
   EXPECT_EQ(walked, route_access_table().size());
