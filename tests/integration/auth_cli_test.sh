@@ -31,26 +31,7 @@ netns_pair "$srv" "$cli" "$SERVER_IP/24" "$CLIENT_IP/24"
 export SLIPWAY_URL=http://$SERVER_IP:$PORT
 API=$SLIPWAY_URL/api/v1
 
-# A failed check is recorded and the test goes on; the summary at the end fails the test.
-# (The same helpers as http_files_test.sh; they belong in tests/lib/common.sh.)
-FAILED=()
-CHECK_WRONG=0
-check() { # check DESCRIPTION CMD...
-  local what=$1
-  shift
-  CHECK_WRONG=0
-  if "$@" && ((CHECK_WRONG == 0)); then
-    pass "$what"
-  else
-    FAILED+=("$what")
-    log "FAIL (going on): $what"
-  fi
-}
-why() { # why MESSAGE: says what is wrong and marks the running check failed
-  log "  $*"
-  CHECK_WRONG=1
-  return 1
-}
+# check, why and checks_done: tests/lib/common.sh.
 
 DATA=$WORK/data
 mkdir -p "$WORK/assets" "$WORK/home"
@@ -240,9 +221,4 @@ no_token_in_logs() {
 }
 check "no token in the daemon log or the access log" no_token_in_logs
 
-if ((${#FAILED[@]})); then
-  log "${#FAILED[@]} check(s) failed:"
-  for f in "${FAILED[@]}"; do log "  - $f"; done
-  exit 1
-fi
-pass "all API token checks"
+checks_done "all API token checks"

@@ -33,26 +33,7 @@ netns_pair "$srv" "$cli" "$SERVER_IP/24" "$CLIENT_IP/24"
 export SLIPWAY_URL=http://$SERVER_IP:$PORT
 BASE=$SLIPWAY_URL/assets
 
-# A failed check is recorded and the test goes on; the summary at the end fails the test.
-# A check is a function that calls `why` for each thing wrong (it need not stop there).
-FAILED=()
-CHECK_WRONG=0
-check() { # check DESCRIPTION CMD...
-  local what=$1
-  shift
-  CHECK_WRONG=0
-  if "$@" && ((CHECK_WRONG == 0)); then
-    pass "$what"
-  else
-    FAILED+=("$what")
-    log "FAIL (going on): $what"
-  fi
-}
-why() { # why MESSAGE: says what is wrong and marks the running check failed
-  log "  $*"
-  CHECK_WRONG=1
-  return 1
-}
+# check, why and checks_done: tests/lib/common.sh.
 
 # --- files and the daemon ----------------------------------------------------------------------
 ASSETS=$WORK/assets
@@ -338,9 +319,4 @@ route_metrics() {
 check "/metrics: per-route counter and response bytes" route_metrics
 
 # --- summary -----------------------------------------------------------------------------------
-if ((${#FAILED[@]})); then
-  log "${#FAILED[@]} check(s) failed:"
-  for f in "${FAILED[@]}"; do log "  - $f"; done
-  exit 1
-fi
-pass "all HTTP file-serving checks"
+checks_done "all HTTP file-serving checks"

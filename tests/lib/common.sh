@@ -21,6 +21,37 @@ fail() {
 }
 pass() { log "ok: $*"; }
 
+# Checks that go on after a failure (tests with many independent checks): `check DESCRIPTION
+# CMD...` runs a function that calls `why MESSAGE` for each thing wrong (it need not stop there);
+# a failed check is recorded and the test goes on; `checks_done SUMMARY` fails the test listing
+# the failed checks, or passes SUMMARY.
+FAILED=()
+CHECK_WRONG=0
+check() {
+  local what=$1
+  shift
+  CHECK_WRONG=0
+  if "$@" && ((CHECK_WRONG == 0)); then
+    pass "$what"
+  else
+    FAILED+=("$what")
+    log "FAIL (going on): $what"
+  fi
+}
+why() {
+  log "  $*"
+  CHECK_WRONG=1
+  return 1
+}
+checks_done() {
+  if ((${#FAILED[@]})); then
+    log "${#FAILED[@]} check(s) failed:"
+    for f in "${FAILED[@]}"; do log "  - $f"; done
+    exit 1
+  fi
+  pass "$1"
+}
+
 # slipway_test_init NAME: a work folder and the cleanup trap.
 slipway_test_init() {
   [[ $(id -u) -eq 0 ]] || fail "this test needs root (network namespaces)"
